@@ -1,0 +1,140 @@
+"""The jobs: `run` (crawl + every stage), `crawl` (crawler only), `consume STAGE` (one stage on Kafka).
+
+Embedded mode (no Kafka configured): the crawler hands each RawPage to an in-process pipeline of the same stages
+and marks it published once it went through. Kafka mode: the crawler publishes to the raw-pages topic and each
+stage runs as its own consumer group (threads here; separate `bnwatch consume STAGE` processes in production).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+
+from bnwatch import metrics
+from bnwatch.app.stages import build_stage, build_stages
+from bnwatch.config import Settings
+from bnwatch.topics import STAGES, Topics
+
+logger = logging.getLogger(__name__)
+
+
+def scrapy_settings(settings: Settings, *, sink=None, poll_interval: float | None = None, log_level: str = "INFO"):
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    from scrapy.utils.project import get_project_settings
+
+    s = get_project_settings()
+    s.set("BNWATCH_SETTINGS", settings)
+    s.set("REPLAY_HOSTS", settings.replay_hosts)
+    s.set("METRICS_PORT", settings.metrics_port)
+    s.set("USER_AGENT", settings.user_agent)
+    s.set("LOG_LEVEL", log_level)
+    if settings.replay_hosts:
+        # the replay is local: politeness delays would only slow tests and the demo down
+        s.set("DOWNLOAD_DELAY", 0)
+        s.set("AUTOTHROTTLE_ENABLED", False)
+    if sink is not None:
+        s.set("BNWATCH_SINK", sink)
+    if poll_interval is not None:
+        s.set("POLL_INTERVAL", poll_interval)
+    return s
+
+
+def _run_crawler(settings: Settings, outlets: str, follow: bool, poll_interval: float | None, sink=None,
+                 stop: threading.Event | None = None) -> None:
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.seen import SeenStore
+    from crawler.spiders.outlets import OutletsSpider
+
+    seen = SeenStore(settings.data_dir / "crawler" / "seen.sqlite")
+    process = CrawlerProcess(scrapy_settings(settings, sink=sink, poll_interval=poll_interval))
+    process.crawl(OutletsSpider, outlets=outlets, follow=follow, seen=seen)
+    if stop is not None:
+        def watch():
+            stop.wait()
+            from twisted.internet import reactor
+
+            reactor.callFromThread(process.stop)
+
+        threading.Thread(target=watch, daemon=True, name="crawl-stop").start()
+    try:
+        process.start()
+    finally:
+        seen.close()
+
+
+def crawl(settings: Settings, outlets: str = "all", follow: bool = False, poll_interval: float | None = None) -> int:
+    metrics.serve(settings.metrics_port)
+    if settings.kafka_bootstrap:
+        from bnwatch.kafka_client import ensure_topics
+
+        ensure_topics(settings.kafka_bootstrap, Topics(settings.topic_prefix).all())
+    _run_crawler(settings, outlets, follow, poll_interval)
+    return 0
+
+
+def consume(settings: Settings, stage_name: str, stop: threading.Event | None = None) -> int:
+    if not settings.kafka_bootstrap:
+        logger.error("bnwatch consume needs Kafka: set BNWATCH_KAFKA_BOOTSTRAP or KAFKA_BOOTSTRAP_SERVERS")
+        return 2
+    from consumers.runners.kafka import KafkaStageRunner, install_signal_handlers
+
+    metrics.serve(settings.metrics_port)
+    stop = stop or threading.Event()
+    install_signal_handlers(stop)
+    stage = build_stage(stage_name, settings)
+    runner = KafkaStageRunner(stage, settings.kafka_bootstrap, Topics(settings.topic_prefix))
+    try:
+        runner.run(stop)
+    finally:
+        stage_close = getattr(stage, "close", None)
+        if stage_close:
+            stage_close()
+    return 0
+
+
+def run(settings: Settings, outlets: str = "all", follow: bool = True, poll_interval: float | None = None,
+        stop: threading.Event | None = None) -> int:
+    metrics.serve(settings.metrics_port)
+    if settings.embedded:
+        return run_embedded(settings, outlets, follow, poll_interval, stop)
+    from bnwatch.kafka_client import ensure_topics
+    from consumers.runners.kafka import KafkaStageRunner
+
+    topics = Topics(settings.topic_prefix)
+    ensure_topics(settings.kafka_bootstrap, topics.all())
+    stop = stop or threading.Event()
+    threads = []
+    for name in STAGES:
+        runner = KafkaStageRunner(build_stage(name, settings), settings.kafka_bootstrap, topics)
+        t = threading.Thread(target=runner.run, args=(stop,), name=f"stage-{name}", daemon=True)
+        t.start()
+        threads.append(t)
+    try:
+        _run_crawler(settings, outlets, follow, poll_interval, stop=stop)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(30)
+    return 0
+
+
+def run_embedded(settings: Settings, outlets: str = "all", follow: bool = True, poll_interval: float | None = None,
+                 stop: threading.Event | None = None, drain_timeout: float = 120.0) -> int:
+    from consumers.runners.embedded import EmbeddedPipeline
+    from crawler.sinks import CallableSink
+
+    pipeline = EmbeddedPipeline(build_stages(settings), settings.data_dir / "dead-letter").start()
+
+    class _Sink(CallableSink):
+        def publish(self, page, done):
+            pipeline.submit(page, done)
+
+    try:
+        _run_crawler(settings, outlets, follow, poll_interval, sink=_Sink(pipeline.submit), stop=stop)
+        if not pipeline.drain(drain_timeout):
+            logger.warning("embedded pipeline did not drain in %.0f s", drain_timeout)
+    finally:
+        pipeline.stop()
+    return 0

@@ -1,0 +1,171 @@
+"""The outlet registry: one YAML data file per outlet under crawler/outlets/.
+
+Outlets are data, not code. The crawler reads discovery sources and URL patterns from them; the clean stage
+reads selectors, boilerplate and the time zone. Adding an outlet means adding a file (and its replay fixtures),
+never a spider class.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+DEFAULT_DIR = Path(__file__).resolve().parent.parent / "crawler" / "outlets"
+DISCOVERY_TYPES = {"rss", "sitemap", "listing", "json_api"}
+
+
+class OutletError(ValueError):
+    """An outlet data file that is missing a required field or contradicts another one."""
+
+
+@dataclass(frozen=True)
+class DiscoverySource:
+    """Where new article URLs come from: a feed, a (news) sitemap, a listing page or a JSON API.
+
+    `links` is a CSS selector for listing pages (default: every <a href>), or for a JSON API a dotted path to the
+    list of items and `link_field` the field holding the URL."""
+
+    type: str
+    url: str
+    links: str | None = None
+    link_field: str | None = None
+    interval: float | None = None
+
+
+@dataclass(frozen=True)
+class Outlet:
+    id: str
+    name: str
+    domain: str
+    home: str
+    timezone: str
+    country: str = ""
+    name_bn: str = ""
+    language: str = "bn"
+    javascript: bool = False
+    discovery: tuple[DiscoverySource, ...] = ()
+    article_urls: tuple[str, ...] = ()
+    selectors: dict[str, str] = field(default_factory=dict)
+    drop: tuple[str, ...] = ()
+    boilerplate_text: tuple[str, ...] = ()
+    crawl: dict[str, Any] = field(default_factory=dict)
+    aliases: tuple[str, ...] = ()
+
+    @cached_property
+    def _patterns(self) -> list[re.Pattern[str]]:
+        return [re.compile(p) for p in self.article_urls]
+
+    def is_article_url(self, url: str) -> bool:
+        return any(p.search(url) for p in self._patterns)
+
+    def owns_host(self, host: str) -> bool:
+        host = host.lower().split(":")[0]
+        for domain in (self.domain, *self.aliases):
+            if host == domain or host.endswith("." + domain):
+                return True
+        return False
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], source: str = "<dict>") -> "Outlet":
+        missing = [k for k in ("id", "name", "domain", "home", "timezone") if not data.get(k)]
+        if missing:
+            raise OutletError(f"{source}: missing required field(s): {', '.join(missing)}")
+        sources = []
+        for i, d in enumerate(data.get("discovery") or []):
+            if d.get("type") not in DISCOVERY_TYPES:
+                raise OutletError(f"{source}: discovery[{i}].type must be one of {sorted(DISCOVERY_TYPES)}")
+            if not d.get("url"):
+                raise OutletError(f"{source}: discovery[{i}].url is required")
+            sources.append(DiscoverySource(**d))
+        for p in data.get("article_urls") or []:
+            try:
+                re.compile(p)
+            except re.error as exc:
+                raise OutletError(f"{source}: bad article_urls pattern {p!r}: {exc}") from exc
+        return cls(
+            id=data["id"],
+            name=data["name"],
+            domain=data["domain"].lower(),
+            home=data["home"],
+            timezone=data["timezone"],
+            country=data.get("country", ""),
+            name_bn=data.get("name_bn", ""),
+            language=data.get("language", "bn"),
+            javascript=bool(data.get("javascript", False)),
+            discovery=tuple(sources),
+            article_urls=tuple(data.get("article_urls") or ()),
+            selectors=dict(data.get("selectors") or {}),
+            drop=tuple(data.get("drop") or ()),
+            boilerplate_text=tuple(data.get("boilerplate_text") or ()),
+            crawl=dict(data.get("crawl") or {}),
+            aliases=tuple(a.lower() for a in data.get("aliases") or ()),
+        )
+
+
+class Registry:
+    """All outlets, looked up by id or by the host of a URL. Rejects duplicate ids and domains."""
+
+    def __init__(self, outlets: list[Outlet]):
+        self._by_id: dict[str, Outlet] = {}
+        domains: dict[str, str] = {}
+        for o in outlets:
+            if o.id in self._by_id:
+                raise OutletError(f"duplicate outlet id {o.id!r}")
+            for d in (o.domain, *o.aliases):
+                if d in domains:
+                    raise OutletError(f"domain {d!r} claimed by both {domains[d]!r} and {o.id!r}")
+                domains[d] = o.id
+            self._by_id[o.id] = o
+
+    @classmethod
+    def load(cls, directory: str | Path | None = None) -> "Registry":
+        directory = Path(directory or os.environ.get("BNWATCH_OUTLETS_DIR") or DEFAULT_DIR)
+        outlets = []
+        for path in sorted(directory.glob("*.yaml")):
+            with path.open(encoding="utf-8") as fh:
+                data = yaml.safe_load(fh)
+            outlet = Outlet.from_dict(data, source=str(path))
+            if outlet.id != path.stem:
+                raise OutletError(f"{path}: id {outlet.id!r} must match the file name")
+            outlets.append(outlet)
+        return cls(outlets)
+
+    def __iter__(self):
+        return iter(self._by_id.values())
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def __contains__(self, outlet_id: str) -> bool:
+        return outlet_id in self._by_id
+
+    def get(self, outlet_id: str) -> Outlet:
+        try:
+            return self._by_id[outlet_id]
+        except KeyError:
+            raise KeyError(f"unknown outlet {outlet_id!r}") from None
+
+    def for_url(self, url: str) -> Outlet | None:
+        host = urlsplit(url).hostname or ""
+        best = None
+        for o in self._by_id.values():
+            if o.owns_host(host) and (best is None or len(o.domain) > len(best.domain)):
+                best = o
+        return best
+
+
+_default: Registry | None = None
+
+
+def default_registry() -> Registry:
+    global _default
+    if _default is None:
+        _default = Registry.load()
+    return _default

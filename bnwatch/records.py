@@ -1,0 +1,183 @@
+"""Records that travel between stages, as JSON with a schema version.
+
+Frozen dataclasses so a stage cannot mutate what it received; `to_json`/`from_json` are the only wire format
+(never pickle), and `from_json` rejects a record it cannot understand with `RecordError`, which the runners route
+to the dead-letter topic.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, TypeVar
+
+SCHEMA_VERSION = 1
+
+
+class RecordError(ValueError):
+    """A payload that is not a valid record of the expected type (poison message)."""
+
+
+T = TypeVar("T", bound="Record")
+
+
+@dataclass(frozen=True)
+class Record:
+    kind: ClassVar[str] = "record"
+
+    def key(self) -> str:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["kind"] = self.kind
+        data["schema_version"] = SCHEMA_VERSION
+        return data
+
+    def to_json(self) -> bytes:
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    @classmethod
+    def from_dict(cls: type[T], data: dict[str, Any]) -> T:
+        if not isinstance(data, dict):
+            raise RecordError(f"{cls.kind}: expected a JSON object, got {type(data).__name__}")
+        if data.get("kind") != cls.kind:
+            raise RecordError(f"expected kind {cls.kind!r}, got {data.get('kind')!r}")
+        version = data.get("schema_version")
+        if version != SCHEMA_VERSION:
+            raise RecordError(f"{cls.kind}: unsupported schema_version {version!r}")
+        names = {f.name for f in dataclasses.fields(cls)}
+        kwargs = {k: v for k, v in data.items() if k in names}
+        try:
+            return cls(**kwargs)
+        except TypeError as exc:
+            raise RecordError(f"{cls.kind}: {exc}") from exc
+
+    @classmethod
+    def from_json(cls: type[T], payload: bytes | str) -> T:
+        try:
+            data = json.loads(payload)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise RecordError(f"{cls.kind}: not JSON: {exc}") from exc
+        return cls.from_dict(data)
+
+
+@dataclass(frozen=True)
+class RawPage(Record):
+    """One fetched page exactly as the crawler got it (body bytes, base64 on the wire)."""
+
+    kind: ClassVar[str] = "raw_page"
+    url: str
+    canonical_url: str
+    outlet: str
+    fetched_at: str
+    status: int
+    headers: dict[str, str]
+    declared_encoding: str | None
+    body: bytes
+    discovery: str = "link"
+    discovered_at: str | None = None
+
+    def key(self) -> str:
+        return self.canonical_url
+
+    def to_dict(self) -> dict[str, Any]:
+        data = super().to_dict()
+        data["body"] = base64.b64encode(self.body).decode("ascii")
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "RawPage":
+        if not isinstance(data, dict):
+            raise RecordError("raw_page: expected a JSON object")
+        body = data.get("body")
+        if not isinstance(body, str):
+            raise RecordError("raw_page: body must be a base64 string")
+        try:
+            raw = base64.b64decode(body, validate=True)
+        except (ValueError, TypeError) as exc:
+            raise RecordError(f"raw_page: body is not base64: {exc}") from exc
+        page = super().from_dict({**data, "body": raw})
+        if not isinstance(page.url, str) or not page.url or not isinstance(page.outlet, str):
+            raise RecordError("raw_page: url and outlet are required strings")
+        if not isinstance(page.headers, dict):
+            raise RecordError("raw_page: headers must be an object")
+        return page
+
+
+@dataclass(frozen=True)
+class Article(Record):
+    """A cleaned article; after the tag stage it also carries entities and matched rules."""
+
+    kind: ClassVar[str] = "article"
+    url: str
+    canonical_url: str
+    outlet: str
+    title: str
+    paragraphs: list[str]
+    published_at: str | None = None
+    updated_at: str | None = None
+    authors: list[str] = field(default_factory=list)
+    section: str | None = None
+    credited_source: str | None = None
+    language: str = "bn"
+    fetched_at: str | None = None
+    discovered_at: str | None = None
+    content_hash: str = ""
+    entities: list[dict[str, Any]] = field(default_factory=list)
+    rules: list[dict[str, Any]] = field(default_factory=list)
+
+    def key(self) -> str:
+        return self.canonical_url
+
+    @property
+    def body(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+    @staticmethod
+    def hash_content(title: str, paragraphs: list[str]) -> str:
+        digest = hashlib.sha256()
+        digest.update(title.encode("utf-8"))
+        for p in paragraphs:
+            digest.update(b"\n\n")
+            digest.update(p.encode("utf-8"))
+        return digest.hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Alert(Record):
+    """One story that matched a watch rule. `version` grows as the story gains articles or facts; a subscriber
+    gets each (story, version) at most once."""
+
+    kind: ClassVar[str] = "alert"
+    id: str
+    rule: str
+    story_id: str
+    version: int
+    articles: list[dict[str, Any]]
+    first_seen: str
+    updated_at: str
+    score: float
+    evidence: list[str] = field(default_factory=list)
+    title: str = ""
+    discovered_at: str | None = None
+
+    def key(self) -> str:
+        return self.story_id
+
+
+RECORD_TYPES: dict[str, type[Record]] = {t.kind: t for t in (RawPage, Article, Alert)}
+
+
+def record_from_json(payload: bytes | str) -> Record:
+    """Decode any record by its `kind` field."""
+    try:
+        data = json.loads(payload)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RecordError(f"not JSON: {exc}") from exc
+    if not isinstance(data, dict) or data.get("kind") not in RECORD_TYPES:
+        raise RecordError(f"unknown record kind: {data.get('kind') if isinstance(data, dict) else data!r}")
+    return RECORD_TYPES[data["kind"]].from_dict(data)

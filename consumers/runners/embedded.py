@@ -1,0 +1,158 @@
+"""The embedded runner: the same stages as in Kafka mode, wired by an in-process queue in one process.
+
+Used by `bnwatch run` and `bnwatch demo` when no Kafka is configured. A submitted record flows through every
+stage in order; each stage's outputs are the next stage's inputs. Outcomes are counted exactly as the Kafka
+runner counts them, and a record a stage cannot handle is appended to that stage's dead-letter file
+(<dead_letter_dir>/<stage>.jsonl) while the pipeline goes on. `done` is called once a record has gone all the
+way through, so the crawler marks a page published only when it has really been processed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import time
+import traceback
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from bnwatch import metrics
+from bnwatch.records import Record
+from consumers.stage import Drop, Stage
+
+logger = logging.getLogger(__name__)
+Done = Callable[[BaseException | None], None]
+
+
+class EmbeddedPipeline:
+    def __init__(self, stages: list[Stage], dead_letter_dir: str | Path, idle_hook_interval: float = 1.0):
+        self.stages = stages
+        self.dead_letter_dir = Path(dead_letter_dir)
+        self.dead_letter_dir.mkdir(parents=True, exist_ok=True)
+        self._queue: queue.Queue[tuple[Record, Done | None] | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._idle_hook_interval = idle_hook_interval
+        self._pending = 0
+        self._pending_lock = threading.Condition()
+
+    # -- feeding -------------------------------------------------------------------------------------------------
+
+    def submit(self, record: Record, done: Done | None = None) -> None:
+        with self._pending_lock:
+            self._pending += 1
+        self._queue.put((record, done))
+
+    def start(self) -> "EmbeddedPipeline":
+        self._thread = threading.Thread(target=self._loop, name="bnwatch-embedded", daemon=True)
+        self._thread.start()
+        return self
+
+    def drain(self, timeout: float | None = None) -> bool:
+        """Wait until every submitted record went through; True if drained in time."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._pending_lock:
+            while self._pending:
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return False
+                self._pending_lock.wait(remaining)
+        return True
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self.drain(timeout)
+        self._queue.put(None)
+        if self._thread:
+            self._thread.join(timeout)
+        for stage in self.stages:
+            close = getattr(stage, "close", None)
+            if close:
+                close()
+
+    # -- processing ----------------------------------------------------------------------------------------------
+
+    def _loop(self) -> None:
+        last_idle = 0.0
+        while True:
+            try:
+                item = self._queue.get(timeout=self._idle_hook_interval)
+            except queue.Empty:
+                item = ()
+            if item is None:
+                return
+            if item:
+                record, done = item
+                error = None
+                try:
+                    self.process(record)
+                except BaseException as exc:  # never let one record stop the pipeline
+                    error = exc
+                    logger.exception("embedded pipeline failed on %s", getattr(record, "url", record))
+                finally:
+                    if done is not None:
+                        try:
+                            done(error)
+                        except Exception:
+                            logger.exception("done callback failed")
+                    with self._pending_lock:
+                        self._pending -= 1
+                        self._pending_lock.notify_all()
+            now = time.monotonic()
+            if now - last_idle >= self._idle_hook_interval:
+                last_idle = now
+                self._idle_hooks()
+
+    def _idle_hooks(self) -> None:
+        """Give stages with background duties (the notifier's retry of due deliveries) their turn."""
+        for stage in self.stages:
+            hook = getattr(stage, "dispatch_due", None)
+            if hook:
+                try:
+                    hook()
+                except Exception:
+                    logger.exception("%s idle hook failed", stage.name)
+
+    def process(self, record: Record) -> list[Record]:
+        """Run one record through every stage; returns the last stage's outputs."""
+        batch = [record]
+        for stage in self.stages:
+            outputs: list[Record] = []
+            for rec in batch:
+                outputs.extend(self._run_stage(stage, rec))
+            batch = outputs
+            if not batch:
+                break
+        return batch
+
+    def _run_stage(self, stage: Stage, record: Record) -> list[Record]:
+        t0 = time.perf_counter()
+        try:
+            out = stage.process(record)
+        except Drop as drop:
+            metrics.records_processed.labels(stage.name, "dropped").inc()
+            logger.debug("%s dropped %s: %s", stage.name, getattr(record, "url", ""), drop.reason)
+            return []
+        except Exception as exc:
+            metrics.records_processed.labels(stage.name, "failed").inc()
+            self._dead_letter(stage.name, record, exc)
+            return []
+        finally:
+            metrics.stage_duration.labels(stage.name).observe(time.perf_counter() - t0)
+        metrics.records_processed.labels(stage.name, "ok").inc()
+        return list(out)
+
+    def _dead_letter(self, stage: str, record: Record, exc: BaseException) -> None:
+        metrics.dead_letters.labels(stage).inc()
+        entry = {
+            "stage": stage,
+            "error_type": type(exc).__name__,
+            "error": str(exc),
+            "traceback": traceback.format_exc(limit=5)[-2000:],
+            "at": datetime.now(timezone.utc).isoformat(),
+            "record": json.loads(record.to_json()),
+        }
+        logger.warning("%s: dead letter (%s: %s)", stage, type(exc).__name__, exc)
+        with (self.dead_letter_dir / f"{stage}.jsonl").open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(entry, ensure_ascii=False) + "\n")

@@ -1,0 +1,59 @@
+"""The publishing pipeline: every RawPage the spider yields goes to the configured sink.
+
+The sink is Kafka's raw-pages topic when a bootstrap server is configured (key = canonical URL, acks=all,
+compressed, flushed on close), the embedded pipeline's in-process queue when `bnwatch run` wires one in
+(setting BNWATCH_SINK), or else a JSON-lines spool file. A page is marked published in the seen-store only when
+the sink acknowledged it, so a failed publish is fetched and published again later rather than lost.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from scrapy.exceptions import DropItem
+
+from bnwatch import metrics
+from bnwatch.records import RawPage
+from crawler.sinks import Sink, sink_from_settings
+
+logger = logging.getLogger(__name__)
+
+
+class PublishPipeline:
+    def __init__(self, sink: Sink):
+        self.sink = sink
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        sink = crawler.settings.get("BNWATCH_SINK") or sink_from_settings(crawler.settings.get("BNWATCH_SETTINGS"))
+        return cls(sink)
+
+    def process_item(self, item, spider=None):
+        if not isinstance(item, RawPage):
+            return item
+        seen = getattr(spider, "seen", None)
+        if seen is not None and seen.is_unchanged(item.url, item.body):
+            raise DropItem(f"unchanged since last published: {item.url}")
+        stamp = spider.stamp_for(item.url) if hasattr(spider, "stamp_for") else None
+
+        def acknowledged(error: BaseException | None) -> None:
+            if error is not None:
+                metrics.publish_failures.labels(item.outlet).inc()
+                logger.error("publish failed for %s: %r", item.url, error)
+                return
+            metrics.items_published.labels(item.outlet).inc()
+            if seen is not None:
+                seen.mark_published(item.url, stamp, item.body)
+
+        try:
+            self.sink.publish(item, acknowledged)
+        except Exception as exc:
+            metrics.publish_failures.labels(item.outlet).inc()
+            raise DropItem(f"publish failed for {item.url}: {exc!r}") from exc
+        return item
+
+    def close_spider(self, spider=None):
+        try:
+            self.sink.flush()
+        finally:
+            self.sink.close()
