@@ -14,15 +14,15 @@ def build_stage(name: str, settings: Settings):
     if name == "tag":
         from consumers.tag.stage import TagStage
 
-        return TagStage(rules_file=settings.rules_file)
+        return TagStage(rules=settings.rules_file)
     if name == "stories":
         from consumers.stories import StoryStage
 
-        return StoryStage(settings.data_dir / "stories.sqlite")
+        return StoryStage(settings.data_dir / "stories" / "stories.sqlite3")
     if name == "notify":
-        from consumers.notify.stage import build_notify_stage
+        from consumers.notify.stage import NotifyStage
 
-        return build_notify_stage(settings.subscribers_file, settings.data_dir / "deliveries.sqlite")
+        return NotifyStage.from_settings(settings)
     raise ValueError(f"unknown stage {name!r}; expected one of {STAGES}")
 
 

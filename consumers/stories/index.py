@@ -1,0 +1,354 @@
+"""Story assignment: which earlier article (if any) reports the same event.
+
+Three ways to join an existing story, tried in order:
+1. near duplicate — MinHash (datasketch, LSH) over word 3-shingles of the folded text, estimated Jaccard >= 0.5
+   (syndicated copies, light rewrites);
+2. same distinctive entity and time — a named participant beyond the two heads of state and capitals (Belousov,
+   Lavrov, Shoigu, Choe Son Hui, Vostochny …) shared by both articles, published within the window (72 h) — or,
+   when a publication time is missing, a shared event date written in the text ('২৯ নভেম্বর') ±1 day;
+3. rewrite — content-word Jaccard >= 0.3 plus the same time condition.
+Translations of one event (seed 000 from Inqilab and seed 003 from vietnam.vn/Thanh Nien) share almost no
+shingles, so (2) is what joins them.
+
+State lives in SQLite so a restart keeps stories; the LSH index is rebuilt from it at start-up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Iterable
+
+from datasketch import MinHash, MinHashLSH
+
+from bnwatch.textnorm import ascii_digits, fold
+
+NUM_PERM = 128
+NEAR_DUP = 0.5
+REWRITE = 0.3
+WINDOW = timedelta(hours=72)
+
+#: participants that do not identify an event: every RU–NK story names them
+GENERIC = {"russia", "north_korea", "putin", "kim_jong_un", "moscow", "pyongyang", "kremlin", "kursk", "treaty_cues",
+           "tass", "ria", "kcna", "rodong_sinmun", "peskov", "kim_family_other"}
+DISTINCTIVE_TYPES = {"person", "place"}
+
+_WORDS = re.compile(r"[\u0980-\u09ff\w]+")
+_MONTHS = {fold(m): i for i, names in enumerate((
+    ("জানুয়ারি", "জানুয়ারী"), ("ফেব্রুয়ারি", "ফেব্রুয়ারী"), ("মার্চ",), ("এপ্রিল",), ("মে",), ("জুন",), ("জুলাই",),
+    ("আগস্ট", "আগষ্ট"), ("সেপ্টেম্বর",), ("অক্টোবর",), ("নভেম্বর",), ("ডিসেম্বর",)), start=1) for m in names}
+_DATE = re.compile(r"(?<!\d)(\d{1,2})\s*(?:ই|লা|শে|এ)?\s*(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) +
+                   r")(?![\u0980-\u09ff])")
+_NUMBER = re.compile(r"(?<![\d.,])\d[\d,.]*\d|(?<![\d.,])\d{2,}(?![\d.,])")
+
+
+def parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+@dataclass
+class Features:
+    key: str  # canonical_url#content_hash
+    canonical_url: str
+    content_hash: str
+    outlet: str
+    url: str
+    title: str
+    published_at: str | None
+    discovered_at: str | None
+    shingles: set[str]
+    words: set[str]
+    distinctive: set[str]
+    entities: set[str]
+    dates: set[tuple[int, int]]  # (month, day) written in the text
+    numbers: set[str]
+    minhash: MinHash | None = None
+
+    def ref_dates(self) -> set[tuple[int, int]]:
+        dates = set(self.dates)
+        t = parse_time(self.published_at)
+        if t:
+            dates.add((t.month, t.day))
+        return dates
+
+
+def extract(*, canonical_url: str, content_hash: str, outlet: str, url: str, title: str, texts: list[str],
+            published_at: str | None, discovered_at: str | None, entities: Iterable[dict | str]) -> Features:
+    text = fold("\n".join([title or ""] + list(texts))).lower()
+    tokens = _WORDS.findall(text)
+    shingles = {" ".join(tokens[i:i + 3]) for i in range(max(0, len(tokens) - 2))} or set(tokens)
+    words = {t for t in tokens if len(t) > 2}
+    ents: set[str] = set()
+    distinctive: set[str] = set()
+    for e in entities:
+        cid = e if isinstance(e, str) else e.get("id")
+        typ = None if isinstance(e, str) else e.get("type")
+        side = None if isinstance(e, str) else e.get("side")
+        if not cid or side == "OTHER" or str(cid).startswith("other:"):
+            continue
+        ents.add(cid)
+        if cid not in GENERIC and (typ is None or typ in DISTINCTIVE_TYPES):
+            distinctive.add(cid)
+    digits = ascii_digits(text)
+    dates = set()
+    for m in _DATE.finditer(digits):
+        day = int(m.group(1))
+        if 1 <= day <= 31:
+            dates.add((_MONTHS[m.group(2)], day))
+    numbers = {n.replace(",", "") for n in _NUMBER.findall(digits)}
+    mh = MinHash(num_perm=NUM_PERM)
+    for s in shingles:
+        mh.update(s.encode("utf-8"))
+    return Features(f"{canonical_url}#{content_hash}", canonical_url, content_hash, outlet, url, title,
+                    published_at, discovered_at, shingles, words, distinctive, ents, dates, numbers, mh)
+
+
+def _dates_close(a: set[tuple[int, int]], b: set[tuple[int, int]]) -> bool:
+    for ma, da in a:
+        for mb, db in b:
+            if ma == mb and abs(da - db) <= 1:
+                return True
+            if (mb - ma) % 12 == 1 and da >= 28 and db <= 2 or (ma - mb) % 12 == 1 and db >= 28 and da <= 2:
+                return True
+    return False
+
+
+def time_compatible(a: Features, b: Features, window: timedelta = WINDOW) -> bool:
+    ta, tb = parse_time(a.published_at), parse_time(b.published_at)
+    if ta and tb:
+        return abs(ta - tb) <= window
+    return _dates_close(a.ref_dates(), b.ref_dates())
+
+
+def jaccard(a: set, b: set) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+@dataclass
+class Story:
+    story_id: str
+    rule: str
+    version: int
+    title: str
+    first_seen: str
+    updated_at: str
+    discovered_at: str | None
+    score: float
+    evidence: list[str] = field(default_factory=list)
+    outlets: set[str] = field(default_factory=set)
+    distinctive: set[str] = field(default_factory=set)
+    numbers: set[str] = field(default_factory=set)
+    dates: set[tuple[int, int]] = field(default_factory=set)
+    articles: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Assignment:
+    story: Story
+    kind: str  # new | update | same (joined, nothing new to tell) | duplicate (already counted)
+    reason: str
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS stories (
+  story_id TEXT PRIMARY KEY, rule TEXT NOT NULL, version INTEGER NOT NULL, title TEXT, first_seen TEXT,
+  updated_at TEXT, discovered_at TEXT, score REAL, evidence TEXT, outlets TEXT, distinctive TEXT, numbers TEXT,
+  dates TEXT);
+CREATE TABLE IF NOT EXISTS articles (
+  key TEXT PRIMARY KEY, canonical_url TEXT NOT NULL, content_hash TEXT NOT NULL, story_id TEXT NOT NULL,
+  outlet TEXT, url TEXT, title TEXT, published_at TEXT, discovered_at TEXT, added_at TEXT, version INTEGER,
+  minhash BLOB, words TEXT, distinctive TEXT, entities TEXT, dates TEXT, numbers TEXT);
+CREATE TABLE IF NOT EXISTS emitted (key TEXT PRIMARY KEY, alert TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS articles_url ON articles(canonical_url);
+CREATE INDEX IF NOT EXISTS articles_story ON articles(story_id);
+"""
+
+
+class StoryIndex:
+    """Stories of one rule, persisted in SQLite (":memory:" for a throw-away index)."""
+
+    def __init__(self, db_path: str | Path = ":memory:", rule: str = "ru-nk", window: timedelta = WINDOW,
+                 near_dup: float = NEAR_DUP, rewrite: float = REWRITE):
+        self.rule = rule
+        self.window = window
+        self.near_dup = near_dup
+        self.rewrite = rewrite
+        if str(db_path) != ":memory:":
+            Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(str(db_path), check_same_thread=False)
+        self.db.executescript(_SCHEMA)
+        self.lock = threading.Lock()
+        self.lsh = MinHashLSH(threshold=near_dup, num_perm=NUM_PERM)
+        self.features: dict[str, Features] = {}
+        self.story_of: dict[str, str] = {}
+        self.by_url: dict[str, set[str]] = {}
+        self._load()
+
+    # -- persistence ------------------------------------------------------------------------------------------------
+    def _load(self) -> None:
+        rows = self.db.execute(
+            "SELECT a.key, a.canonical_url, a.content_hash, a.story_id, a.outlet, a.url, a.title, a.published_at,"
+            " a.discovered_at, a.minhash, a.words, a.distinctive, a.entities, a.dates, a.numbers"
+            " FROM articles a JOIN stories s ON s.story_id = a.story_id WHERE s.rule = ?", (self.rule,)).fetchall()
+        for (key, curl, chash, sid, outlet, url, title, pub, disc, mh_blob, words, dist, ents, dates,
+             nums) in rows:
+            mh = None
+            if mh_blob:
+                import numpy as np
+
+                mh = MinHash(num_perm=NUM_PERM, hashvalues=np.frombuffer(mh_blob, dtype=np.uint64).copy())
+            f = Features(key, curl, chash, outlet, url, title, pub, disc, set(), set(json.loads(words or "[]")),
+                         set(json.loads(dist or "[]")), set(json.loads(ents or "[]")),
+                         {tuple(d) for d in json.loads(dates or "[]")}, set(json.loads(nums or "[]")), mh)
+            self._remember(f, sid)
+
+    def _remember(self, f: Features, story_id: str) -> None:
+        self.features[f.key] = f
+        self.story_of[f.key] = story_id
+        self.by_url.setdefault(f.canonical_url, set()).add(f.key)
+        if f.minhash is not None and f.key not in self.lsh:
+            self.lsh.insert(f.key, f.minhash)
+
+    def story(self, story_id: str) -> Story | None:
+        row = self.db.execute("SELECT story_id, rule, version, title, first_seen, updated_at, discovered_at, score,"
+                              " evidence, outlets, distinctive, numbers, dates FROM stories WHERE story_id = ?",
+                              (story_id,)).fetchone()
+        if not row:
+            return None
+        s = Story(*row[:8], evidence=json.loads(row[8] or "[]"), outlets=set(json.loads(row[9] or "[]")),
+                  distinctive=set(json.loads(row[10] or "[]")), numbers=set(json.loads(row[11] or "[]")),
+                  dates={tuple(d) for d in json.loads(row[12] or "[]")})
+        s.articles = [
+            {"outlet": o, "url": u, "canonical_url": c, "title": t, "published_at": p, "discovered_at": d}
+            for o, u, c, t, p, d in self.db.execute(
+                "SELECT outlet, url, canonical_url, title, published_at, discovered_at FROM articles"
+                " WHERE story_id = ? ORDER BY added_at, rowid", (story_id,))
+        ]
+        return s
+
+    def known(self, canonical_url: str, content_hash: str) -> str | None:
+        return self.story_of.get(f"{canonical_url}#{content_hash}")
+
+    # -- matching ---------------------------------------------------------------------------------------------------
+    def find(self, f: Features) -> tuple[str | None, str]:
+        """The story this article belongs to, and why (or None)."""
+        # same URL, new content: the story it was in
+        for key in sorted(self.by_url.get(f.canonical_url, ())):
+            if key != f.key:
+                return self.story_of[key], "same url, new content"
+        best: tuple[float, str, str] | None = None
+        if f.minhash is not None:
+            for key in self.lsh.query(f.minhash):
+                other = self.features.get(key)
+                if other is None or other.minhash is None:
+                    continue
+                sim = f.minhash.jaccard(other.minhash)
+                if sim >= self.near_dup and self._time_ok(f, other):
+                    cand = (1.0 + sim, self.story_of[key], f"near duplicate of {other.url} (jaccard {sim:.2f})")
+                    best = max(best, cand) if best else cand
+        if best:
+            return best[1], best[2]
+        for key, other in self.features.items():
+            if not self._time_ok(f, other):
+                continue
+            shared = f.distinctive & other.distinctive
+            words = jaccard(f.words, other.words)
+            if shared:
+                cand = (0.5 + 0.1 * len(shared) + words, self.story_of[key],
+                        f"same participants {','.join(sorted(shared))} as {other.url}")
+            elif words >= self.rewrite:
+                cand = (words, self.story_of[key], f"rewrite of {other.url} (word jaccard {words:.2f})")
+            else:
+                continue
+            best = max(best, cand) if best else cand
+        return (best[1], best[2]) if best else (None, "new")
+
+    def _time_ok(self, a: Features, b: Features) -> bool:
+        return time_compatible(a, b, self.window)
+
+    # -- assignment -------------------------------------------------------------------------------------------------
+    def emitted(self, key: str) -> str | None:
+        """The alert (JSON) that assigning this article produced, if it produced one."""
+        row = self.db.execute("SELECT alert FROM emitted WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def assign(self, f: Features, *, score: float = 0.0, evidence: list[str] | None = None,
+               seen_at: str | None = None, emit=None) -> Assignment:
+        """Put an article in a story (creating it if needed) and persist it. Idempotent per (url, content hash).
+
+        `emit(assignment) -> str | None` builds the alert this assignment raises; it is stored in the same
+        transaction as the assignment, so a redelivered article re-emits exactly the alert it raised before
+        (the notifier delivers each (story, version) once) instead of losing it when the stage crashed after
+        saving the story but before its output was acknowledged."""
+        with self.lock:
+            existing = self.story_of.get(f.key)
+            if existing:
+                return Assignment(self.story(existing), "duplicate", "already counted")
+            seen_at = seen_at or now_iso()
+            story_id, reason = self.find(f)
+            if story_id is None:
+                story_id = f"{self.rule}-" + hashlib.sha1(f.key.encode("utf-8")).hexdigest()[:12]
+                story = Story(story_id, self.rule, 1, f.title, seen_at, seen_at, f.discovered_at, score,
+                              list(evidence or []), {f.outlet}, set(f.distinctive), set(f.numbers), set(f.dates))
+                kind = "new"
+            else:
+                story = self.story(story_id)
+                new_outlet = f.outlet not in story.outlets
+                new_people = f.distinctive - story.distinctive
+                new_numbers = f.numbers - story.numbers
+                if new_outlet or new_people or len(new_numbers) >= 2:
+                    story.version += 1
+                    kind = "update"
+                    what = ("outlet " + f.outlet) if new_outlet else (
+                        "participants " + ",".join(sorted(new_people)) if new_people else "new figures")
+                    reason = f"{reason}; {what}"
+                    story.updated_at = seen_at
+                    story.evidence = list(evidence or story.evidence)
+                else:
+                    kind = "same"
+                story.outlets.add(f.outlet)
+                story.distinctive |= f.distinctive
+                story.numbers |= f.numbers
+                story.dates |= f.dates
+                story.score = max(story.score, score)
+                if f.discovered_at and (not story.discovered_at or f.discovered_at < story.discovered_at):
+                    story.discovered_at = f.discovered_at
+            with self.db:
+                self.db.execute(
+                    "INSERT OR REPLACE INTO stories VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (story.story_id, self.rule, story.version, story.title, story.first_seen, story.updated_at,
+                     story.discovered_at, story.score, json.dumps(story.evidence, ensure_ascii=False),
+                     json.dumps(sorted(story.outlets)), json.dumps(sorted(story.distinctive)),
+                     json.dumps(sorted(story.numbers)), json.dumps(sorted(story.dates))))
+                self.db.execute(
+                    "INSERT OR IGNORE INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (f.key, f.canonical_url, f.content_hash, story.story_id, f.outlet, f.url, f.title,
+                     f.published_at, f.discovered_at, seen_at, story.version,
+                     f.minhash.hashvalues.tobytes() if f.minhash is not None else None,
+                     json.dumps(sorted(f.words), ensure_ascii=False), json.dumps(sorted(f.distinctive)),
+                     json.dumps(sorted(f.entities)), json.dumps(sorted(f.dates)), json.dumps(sorted(f.numbers))))
+                if emit is not None:
+                    alert = emit(Assignment(self.story(story.story_id), kind, reason))
+                    if alert is not None:
+                        self.db.execute("INSERT OR REPLACE INTO emitted VALUES (?, ?)", (f.key, alert))
+            self._remember(f, story.story_id)
+            return Assignment(self.story(story.story_id), kind, reason)
+
+    def close(self) -> None:
+        self.db.close()

@@ -1,0 +1,295 @@
+"""Gazetteer matching over folded Bengali text with pyahocorasick.
+
+Aho-Corasick finds raw substrings, so every hit is checked with explicit Bengali-aware boundaries
+(research/bengali.md §2.4: stdlib `\\b` treats vowel signs, nukta and virama as non-word characters):
+
+- left: the character before the hit is not in `[\\u0980-\\u09FF\\w]`;
+- right: after the form, an optional joiner (`'`, `’`, `-`, ` -`) plus one suffix from the gazetteer list
+  (longest first), then a character not in `[\\u0980-\\u09FF\\w]`. Listing suffixes rather than accepting any
+  continuation is what keeps রুশদি, রাশিফল and কিমচি out.
+
+Multi-word forms are expanded to every separator between their tokens ('', ' ', '-', ' -', '- ', ' - '), so
+'কিম জং উন' also matches 'কিম জং-উন', 'কিম জং–উন' (after fold) and 'কিমজংউন'. Overlapping hits resolve to the
+longest leftmost; a hard-negative hit that strictly contains a concept hit suppresses it (তাস খেলা, রুশ বিপ্লব,
+রাশান সালাদ, কিম কার্দাশিয়ান, ভ্লাদিমির জেলেনস্কি ...). Offsets are into the folded paragraph (or title).
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import ahocorasick
+
+from bnwatch.textnorm import fold
+
+from .gazetteer import Concept, Gazetteer, Variant, load_gazetteer
+
+WORD = "\u0980-\u09ff\\w"
+_WORD_RE = re.compile(f"[{WORD}]")
+_SEPARATORS = ("", " ", "-", " -", "- ", " - ")
+_TOKEN_SPLIT = re.compile(r"[ \-]+")
+_SENTENCE_END = re.compile(r"[।!?\n]+|(?<=[^\s.]{3})\.(?=\s)")
+_URL = re.compile(r"(?:https?://|www\.)\S+")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def lower_ascii(text: str) -> str:
+    """Lowercase Latin letters only, so offsets stay the same as in the folded text."""
+    return text.translate(_ASCII_LOWER)
+
+
+@dataclass(frozen=True)
+class Entity:
+    id: str  # concept id
+    type: str  # person | country | place | org | event
+    side: str  # RU | NK | BOTH | OTHER
+    role: str  # actor | source | cue | history | other
+    form: str  # the text matched, suffix included
+    variant: str  # the gazetteer form that matched
+    start: int
+    end: int
+    where: str  # title | lead | body
+    paragraph: int | None  # index into Article.paragraphs (None for the title)
+    sentence: int  # sentence index within that paragraph (or title)
+    unit: int  # index of the text unit (title = 0), for co-occurrence
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.pop("unit")
+        return d
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A hard-negative or topic-word hit."""
+
+    kind: str  # negative group name, or 'topic'
+    form: str
+    start: int
+    end: int
+    unit: int
+    sentence: int
+
+
+@dataclass
+class Unit:
+    """One line of text the matcher works on: the title, or one line of a body paragraph."""
+
+    index: int
+    where: str
+    paragraph: int | None
+    offset: int  # offset of this line inside the folded paragraph
+    text: str  # folded
+    lowered: str
+    sentence_starts: list[int] = field(default_factory=list)
+    sentence_base: int = 0  # sentence index of the first sentence of this unit within its paragraph
+
+    def sentence_of(self, pos: int) -> int:
+        return bisect.bisect_right(self.sentence_starts, pos) - 1
+
+    def sentence_text(self, local: int) -> str:
+        starts = self.sentence_starts + [len(self.text)]
+        return self.text[starts[local]:starts[local + 1]].strip()
+
+
+@dataclass
+class TagResult:
+    units: list[Unit]
+    entities: list[Entity]
+    negatives: list[Mark]
+    topics: list[Mark]
+    chrome_cut_at: int | None = None  # body paragraph index where page chrome was cut
+
+    def concepts(self) -> list[str]:
+        return sorted({e.id for e in self.entities if e.side != "OTHER"})
+
+
+def _sentence_starts(text: str) -> list[int]:
+    starts = [0]
+    for m in _SENTENCE_END.finditer(text):
+        if m.end() < len(text):
+            starts.append(m.end())
+    return sorted(set(starts))
+
+
+class Matcher:
+    def __init__(self, gazetteer: Gazetteer | None = None):
+        self.gazetteer = gazetteer or load_gazetteer()
+        g = self.gazetteer
+        self._automaton = ahocorasick.Automaton()
+        payloads: dict[str, list[tuple]] = {}
+
+        def add(form: str, payload: tuple) -> None:
+            tokens = [t for t in _TOKEN_SPLIT.split(form) if t]
+            if not tokens:
+                return
+            for seps in itertools.product(_SEPARATORS, repeat=len(tokens) - 1):
+                surface = tokens[0] + "".join(s + t for s, t in zip(seps, tokens[1:]))
+                payloads.setdefault(surface, []).append(payload)
+
+        for concept in g.concepts.values():
+            for variant in concept.variants:
+                add(variant.form, ("c", concept, variant))
+        for group, forms in g.negatives.items():
+            for form in forms:
+                add(form, ("n", group, form))
+        for word in g.topic_words:
+            add(word, ("t", "topic", word))
+        for surface, items in payloads.items():
+            self._automaton.add_word(surface, (len(surface), tuple(items)))
+        self._automaton.make_automaton()
+        joiners = "|".join(re.escape(j) for j in sorted(g.joiners, key=len, reverse=True))
+        suffixes = "|".join(re.escape(s) for s in g.suffixes)
+        self._tail = re.compile(f"(?:(?:{joiners})?(?:{suffixes}))?(?![{WORD}])")
+        self._chrome = g.chrome_cut
+
+    # -- text preparation -----------------------------------------------------------------------------------------
+    def units(self, title: str, paragraphs: list[str]) -> tuple[list[Unit], int | None]:
+        """Fold, split paragraphs into lines, strip page chrome (related-headline lists), mark the lead."""
+        units: list[Unit] = []
+        t = fold(title or "").strip()
+        units.append(Unit(0, "title", None, 0, t, lower_ascii(t)))
+        cut_at: int | None = None
+        lead_found = False
+        have_text = False
+        for p_index, paragraph in enumerate(paragraphs or []):
+            folded = fold(paragraph or "")
+            stop = False
+            pos = 0
+            sentence_base = 0
+            for line in folded.split("\n"):
+                offset = pos
+                pos += len(line) + 1
+                stripped = line.strip()
+                if not stripped:
+                    continue
+                chrome = self._is_chrome(stripped)
+                if chrome == "cut" and have_text:
+                    stop = True
+                    break
+                if chrome:
+                    continue
+                have_text = True
+                lead = not lead_found and (len(stripped) >= 80 or "।" in stripped)
+                lead_found = lead_found or lead
+                unit = Unit(len(units), "lead" if lead else "body", p_index, offset, line, lower_ascii(line))
+                unit.sentence_starts = _sentence_starts(line)
+                unit.sentence_base = sentence_base
+                sentence_base += len(unit.sentence_starts)
+                units.append(unit)
+            if stop:
+                cut_at = p_index
+                break
+        units[0].sentence_starts = _sentence_starts(t)
+        return units, cut_at
+
+    def _is_chrome(self, line: str) -> str | None:
+        low = lower_ascii(line)
+        for marker in self._chrome:
+            if low.startswith(marker):
+                return "cut" if len(line) <= self.gazetteer.chrome_max_len else "drop"
+        return None
+
+    # -- matching -------------------------------------------------------------------------------------------------
+    def _raw_hits(self, unit: Unit):
+        text = unit.lowered
+        urls = [m.span() for m in _URL.finditer(text)] if ("http" in text or "www." in text) else []
+        for end_index, (length, items) in self._automaton.iter(text):
+            start = end_index - length + 1
+            if urls and any(a <= start < b for a, b in urls):
+                continue  # 'kim-jong-un' inside a source URL is not a mention
+            if start > 0 and _WORD_RE.match(text[start - 1]):
+                continue
+            form_end = end_index + 1
+            tail = None
+            for item in items:
+                if item[0] == "t":
+                    yield item, start, form_end, form_end
+                    continue
+                if tail is None:
+                    tail = self._tail.match(text, form_end)
+                    if tail is None:
+                        break
+                yield item, start, form_end, tail.end()
+
+    def tag(self, title: str, paragraphs: list[str]) -> TagResult:
+        units, cut_at = self.units(title, paragraphs)
+        candidates: list[tuple[Unit, Concept, Variant, int, int, int]] = []
+        negatives: list[Mark] = []
+        topics: list[Mark] = []
+        for unit in units:
+            unit_cands = []
+            for item, start, form_end, end in self._raw_hits(unit):
+                kind = item[0]
+                if kind == "t":
+                    topics.append(Mark("topic", item[2], start, form_end, unit.index, unit.sentence_of(start)))
+                elif kind == "n":
+                    negatives.append(Mark(item[1], unit.text[start:end], start, end, unit.index, unit.sentence_of(start)))
+                else:
+                    concept, variant = item[1], item[2]
+                    if concept.exclude_if_followed_by and self._followed_by(unit.lowered, form_end,
+                                                                           concept.exclude_if_followed_by):
+                        continue
+                    unit_cands.append((unit, concept, variant, start, form_end, end))
+            # longest leftmost, no overlaps
+            unit_cands.sort(key=lambda c: (c[3], -(c[4] - c[3]), -(c[5] - c[3])))
+            last_end = -1
+            unit_negs = [n for n in negatives if n.unit == unit.index]
+            for cand in unit_cands:
+                _, concept, variant, start, form_end, end = cand
+                if start < last_end:
+                    continue
+                if any(n.start <= start and form_end <= n.end and (n.end - n.start) > (form_end - start)
+                       for n in unit_negs):
+                    continue  # a longer hard negative (তাস খেলা, রুশ বিপ্লব, কিম কার্দাশিয়ান ...) covers it
+                if variant.context and not self._has_context(unit.lowered, start, end, variant.context):
+                    continue
+                candidates.append(cand)
+                last_end = end
+        # bare forms (কিম) only count once the full name has been seen: anywhere for the title, earlier for the body
+        full_seen_at: dict[str, int] = {}
+        for unit, concept, variant, start, _fe, _e in candidates:
+            if not variant.after_full_name:
+                key = (unit.index, start)
+                full_seen_at.setdefault(concept.id, key)  # candidates are in document order
+                full_seen_at[concept.id] = min(full_seen_at[concept.id], key)
+        entities: list[Entity] = []
+        for unit, concept, variant, start, form_end, end in candidates:
+            if variant.after_full_name:
+                first = full_seen_at.get(concept.id)
+                if first is None or (unit.index != 0 and (unit.index, start) < first):
+                    continue
+            local_sentence = unit.sentence_of(start)
+            entities.append(Entity(
+                id=concept.id, type=concept.type, side=concept.side, role=concept.role,
+                form=unit.text[start:end], variant=variant.form,
+                start=unit.offset + start, end=unit.offset + end,
+                where=unit.where, paragraph=unit.paragraph,
+                sentence=unit.sentence_base + local_sentence if unit.paragraph is not None else local_sentence,
+                unit=unit.index,
+            ))
+        return TagResult(units, entities, negatives, topics, cut_at)
+
+    def _followed_by(self, text: str, pos: int, tokens: tuple[str, ...]) -> bool:
+        """'কিম জং' must not fire before ইল/নাম/চোল (Kim Jong Il, Kim Jong Nam): the next token, any suffix."""
+        rest = text[pos:].lstrip(" -")
+        return any(rest.startswith(tok) and self._tail.match(rest, len(tok)) for tok in tokens)
+
+    @staticmethod
+    def _has_context(text: str, start: int, end: int, ctx) -> bool:
+        window = text[max(0, start - ctx.window):end + ctx.window]
+        return any(word in window for word in ctx.any)
+
+
+_DEFAULT: Matcher | None = None
+
+
+def default_matcher() -> Matcher:
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Matcher()
+    return _DEFAULT

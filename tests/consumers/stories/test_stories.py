@@ -1,0 +1,81 @@
+"""Story assignment: seeds form four stories; versioned, idempotent Alerts that survive a restart."""
+
+import dataclasses
+
+from bnwatch import metrics
+from bnwatch.records import Alert, Article
+from consumers.stories import StoryStage, assign_stories
+from consumers.tag import TagStage
+
+
+def test_five_seeds_form_four_stories(seeds):
+    items = [(k, r["title"], r["paragraphs"], r["published_at"]) for k, r in sorted(seeds.items())]
+    got = dict(assign_stories(items))
+    assert got["seed-000"] == got["seed-003"]  # Kim meets Belousov, 29 Nov 2024 (Inqilab / Thanh Nien)
+    assert len(set(got.values())) == 4
+    # the CLI's .txt case has no publication times
+    got = dict(assign_stories([(k, t, p, None) for k, t, p, _ in items]))
+    assert got["seed-000"] == got["seed-003"] and len(set(got.values())) == 4
+
+
+def _article(seed, url, outlet, published_at=None):
+    art = Article(url=url, canonical_url=url, outlet=outlet, title=seed["title"], paragraphs=seed["paragraphs"],
+                  published_at=published_at or seed["published_at"], discovered_at=published_at or seed["published_at"],
+                  content_hash=Article.hash_content(seed["title"], seed["paragraphs"]))
+    return TagStage().process(art)[0]
+
+
+def _count(kind):
+    return metrics.alerts_raised.labels(rule="ru-nk", kind=kind)._value.get()
+
+
+def test_new_update_redelivery_and_restart(tmp_path, seeds):
+    db = tmp_path / "stories.sqlite3"
+    stage = StoryStage(db)
+    assert stage.name == "stories" and stage.input_type is Article
+    new0, upd0 = _count("new"), _count("update")
+    inqilab = _article(seeds["seed-000"], "https://dailyinqilab.com/international/news/700001", "dailyinqilab")
+    [a1] = stage.process(inqilab)
+    assert isinstance(a1, Alert) and a1.version == 1 and a1.id == f"{a1.story_id}:v1" and a1.rule == "ru-nk"
+    assert a1.articles[0]["outlet"] == "dailyinqilab" and a1.articles[0]["url"].endswith("700001")
+    assert Alert.from_json(a1.to_json()) == a1
+    # the same event from another outlet (a translation, different words): an update of the same story
+    vn = _article(seeds["seed-003"], "https://www.vietnam.vn/en/kim-belousov", "vietnam.vn")
+    [a2] = stage.process(vn)
+    assert a2.story_id == a1.story_id and a2.version == 2 and a2.id.endswith(":v2")
+    assert [a["outlet"] for a in a2.articles] == ["dailyinqilab", "vietnam.vn"]
+    assert a2.discovered_at == min(inqilab.discovered_at, vn.discovered_at)
+    assert (_count("new") - new0, _count("update") - upd0) == (1, 1)
+    # redelivery (e.g. the stage crashed before Kafka acknowledged its output): the very same alerts again,
+    # never a new version and never a new count; notify delivers each (story, version) once
+    assert stage.process(vn) == [a2] and stage.process(inqilab) == [a1]
+    assert (_count("new") - new0, _count("update") - upd0) == (1, 1)
+    # a different story stays separate
+    [other] = stage.process(_article(seeds["seed-004"], "https://dailyinqilab.com/international/news/690000",
+                                     "dailyinqilab"))
+    assert other.story_id != a1.story_id and other.version == 1
+    stage.close()
+    # restart on the same database: no re-alert, versions continue
+    stage = StoryStage(db)
+    assert stage.process(vn) == [a2] and stage.process(inqilab) == [a1]
+    copy = dataclasses.replace(vn, url="https://www.jugantor.com/international/1", canonical_url="https://www.jugantor.com/international/1",
+                               outlet="jugantor")
+    [a3] = stage.process(copy)  # a near-verbatim copy on a third outlet
+    assert a3.story_id == a1.story_id and a3.version == 3
+    assert (_count("new") - new0, _count("update") - upd0) == (2, 2)
+    stage.close()
+
+
+def test_non_alerting_article_gives_nothing(tmp_path, labelled):
+    r = next(x for x in labelled if x["category"] == "russia-only")
+    art = TagStage().process(Article(url="u", canonical_url="u", outlet="jugantor", title=r["title"],
+                                     paragraphs=r["paragraphs"]))[0]
+    assert StoryStage(tmp_path / "s.db").process(art) == []
+
+
+def test_same_outlet_same_story_without_new_facts_is_silent(tmp_path, seeds):
+    stage = StoryStage(tmp_path / "s.db")
+    a = _article(seeds["seed-002"], "https://dailyinqilab.com/a", "dailyinqilab")
+    assert len(stage.process(a)) == 1
+    b = dataclasses.replace(a, url="https://dailyinqilab.com/amp/a", canonical_url="https://dailyinqilab.com/amp/a")
+    assert stage.process(b) == []
