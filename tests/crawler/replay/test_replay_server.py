@@ -1,0 +1,282 @@
+"""The outlet replay over HTTP: sites by Host, robots.txt, discovery documents, conditional GET, the control API."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from datetime import datetime, timedelta
+from email.utils import format_datetime
+from urllib.parse import urlsplit
+
+import pytest
+
+from crawler.replay import ReplayServer
+
+from .conftest import HOSTS, OUTLETS, Client
+
+NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9", "news": "http://www.google.com/schemas/sitemap-news/0.9"}
+
+
+def discovery_urls(client: Client, registry, outlet: str) -> dict[str, list[str]]:
+    """Article URLs found in each of the outlet's discovery sources (as its YAML lists them)."""
+    from parsel import Selector
+
+    found = {}
+    for source in registry.get(outlet).discovery:
+        resp = client.get_url(source.url)
+        assert resp.status == 200, source.url
+        if source.type == "sitemap":
+            root = ET.fromstring(resp.body)
+            urls = [u.findtext("sm:loc", namespaces=NS) for u in root.findall("sm:url", NS)]
+        elif source.type == "rss":
+            root = ET.fromstring(resp.body)
+            urls = [i.findtext("link") for i in root.iter("item")]
+        else:
+            urls = Selector(text=resp.text).css(f"{source.links or 'a'}::attr(href)").getall()
+        found[source.url] = urls
+    return found
+
+
+@pytest.mark.parametrize("outlet", OUTLETS)
+def test_each_site_is_served_by_its_host(client, replay, outlet):
+    site = replay.sites[outlet]
+    article = site.articles[0]
+    for host in site.hosts:
+        resp = client.get(host, article.path)
+        assert resp.status == 200, host
+        assert resp.headers["content-type"].startswith("text/html")
+        assert article.title in resp.text
+        assert f'<link rel="canonical" href="{site.url(article.path)}">' in resp.text
+    # another outlet's host does not serve it
+    other = next(o for o in OUTLETS if o != outlet)
+    assert client.get(HOSTS[other], article.path).status == 404
+
+
+def test_host_with_port_and_absolute_request_uri(client, replay):
+    a = replay.sites["dailyinqilab"].articles[0]
+    assert client.get("dailyinqilab.com:443", a.path).status == 200
+    assert client.get("127.0.0.1", f"https://dailyinqilab.com{a.path}").status == 200
+
+
+def test_unknown_host_gets_an_index_or_404(client):
+    index = client.get("127.0.0.1", "/")
+    assert index.status == 200 and "outlet replay" in index.text
+    assert client.get("example.org", "/international/news/1").status == 404
+
+
+@pytest.mark.parametrize("outlet", OUTLETS)
+def test_robots_txt_allows_the_crawl(client, replay, registry, outlet):
+    from urllib.robotparser import RobotFileParser
+
+    resp = client.get(HOSTS[outlet], "/robots.txt")
+    assert resp.status == 200 and resp.headers["content-type"].startswith("text/plain")
+    rp = RobotFileParser()
+    rp.parse(resp.text.splitlines())
+    o = registry.get(outlet)
+    for url in [s.url for s in o.discovery] + [replay.sites[outlet].url(a.path) for a in replay.sites[outlet].articles]:
+        assert rp.can_fetch("bnwatch", url), url
+
+
+@pytest.mark.parametrize("outlet", OUTLETS)
+def test_discovery_lists_every_article_and_matches_the_patterns(client, replay, registry, outlet):
+    o = registry.get(outlet)
+    site = replay.sites[outlet]
+    everything = {site.url(a.path) for a in site.articles}
+    found = discovery_urls(client, registry, outlet)
+    union = set()
+    for source_url, urls in found.items():
+        article_urls = [u for u in urls if o.is_article_url(u)]
+        assert article_urls, f"{source_url} lists no article URLs"
+        assert set(article_urls) <= everything, set(article_urls) - everything
+        union |= set(article_urls)
+    assert union == everything, "some articles are not discoverable"
+    # every article URL matches the outlet's patterns and belongs to the outlet's host
+    for url in everything:
+        assert o.is_article_url(url), url
+        assert o.owns_host(urlsplit(url).hostname)
+    # and the discovery pages themselves are not mistaken for articles
+    for source in o.discovery:
+        assert not o.is_article_url(source.url)
+
+
+def test_news_sitemap_has_publication_dates(client):
+    resp = client.get("dailyinqilab.com", "/news-sitemap.xml")
+    root = ET.fromstring(resp.body)
+    for url in root.findall("sm:url", NS):
+        date = url.findtext("news:news/news:publication_date", namespaces=NS)
+        assert datetime.fromisoformat(date).utcoffset() == timedelta(hours=6)
+        assert url.findtext("news:news/news:title", namespaces=NS)
+
+
+def test_rss_feed_parses_with_feedparser(client, replay):
+    feedparser = pytest.importorskip("feedparser")
+    resp = client.get("www.somoyerkonthosor.com", "/feed")
+    assert resp.headers["content-type"].startswith("application/rss+xml")
+    feed = feedparser.parse(resp.body)
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert len(feed.entries) == len(replay.sites["somoyerkonthosor"].articles)
+    assert all(e.published_parsed for e in feed.entries)
+    # newest first
+    stamps = [e.published_parsed for e in feed.entries]
+    assert stamps == sorted(stamps, reverse=True)
+
+
+def test_discovery_matches_the_crawlers_own_parser(client, replay, registry):
+    discovery = pytest.importorskip("crawler.discovery")
+    for outlet in OUTLETS:
+        o = registry.get(outlet)
+        site = replay.sites[outlet]
+        seen = set()
+        for source in o.discovery:
+            resp = client.get_url(source.url)
+            seen |= {d.url for d in discovery.discover(o, source, resp.body, source.url)}
+        assert seen == {site.url(a.path) for a in site.articles}, outlet
+
+
+@pytest.mark.parametrize("outlet,path", [("dailyinqilab", "/news-sitemap.xml"), ("somoyerkonthosor", "/feed"),
+                                         ("vietnamvn", "/bn/the-gioi/")])
+def test_conditional_get_answers_304(client, outlet, path):
+    host = HOSTS[outlet]
+    first = client.get(host, path)
+    etag, last_modified = first.headers["etag"], first.headers["last-modified"]
+    again = client.get(host, path, If_None_Match=etag)
+    assert again.status == 304 and again.body == b""
+    assert again.headers["etag"] == etag
+    assert client.get(host, path, If_Modified_Since=last_modified).status == 304
+    assert client.get(host, path, If_None_Match='"something-else"').status == 200
+    older = format_datetime(datetime.fromtimestamp(0).astimezone(), usegmt=False)
+    assert client.get(host, path, If_Modified_Since=older).status == 200
+
+
+def test_article_page_304_until_the_article_changes(fresh):
+    server, client, clock = fresh
+    a = server.sites["dailyinqilab"].articles[0]
+    first = client.get("dailyinqilab.com", a.path)
+    etag, lm = first.headers["etag"], first.headers["last-modified"]
+    assert etag.startswith('W/"')
+    # new articles elsewhere change the related lists (chrome), not the article
+    server.add_article("dailyinqilab", "নতুন খবর", ["প্রথম অনুচ্ছেদ।"])
+    assert client.get("dailyinqilab.com", a.path, If_None_Match=etag).status == 304
+    clock.advance(1)
+    server.edit_article(server.sites["dailyinqilab"].url(a.path), paragraphs=a.paragraphs + ["হালনাগাদ অনুচ্ছেদ।"])
+    assert client.get("dailyinqilab.com", a.path, If_None_Match=etag).status == 200
+    assert client.get("dailyinqilab.com", a.path, If_Modified_Since=lm).status == 200
+
+
+def _post(client: Client, path: str, payload: dict, method: str = "POST"):
+    resp = client.request(method, "replay.control", path, body=json.dumps(payload, ensure_ascii=False).encode())
+    return resp.status, json.loads(resp.body)
+
+
+@pytest.mark.parametrize("outlet", OUTLETS)
+def test_added_article_shows_up_in_discovery_and_is_served(fresh, registry, outlet):
+    server, client, clock = fresh
+    before = discovery_urls(client, registry, outlet)
+    etags = {u: client.get_url(u).headers["etag"] for u in before}
+    status, added = _post(client, "/_replay/articles", {
+        "outlet": outlet, "title": "পিয়ংইয়ংয়ে পুতিন-কিম বৈঠক", "paragraphs": ["প্রথম অনুচ্ছেদ।", "দ্বিতীয় অনুচ্ছেদ।"],
+        "ru_nk": True})
+    assert status == 201, added
+    url = added["url"]
+    assert registry.get(outlet).is_article_url(url), url
+    after = discovery_urls(client, registry, outlet)
+    assert any(url in urls for urls in after.values())
+    for u, etag in etags.items():  # the discovery documents changed: no 304 on the old validator
+        assert client.get_url(u, If_None_Match=etag).status == 200
+    page = client.get_url(url)
+    assert page.status == 200 and "পিয়ংইয়ংয়ে পুতিন-কিম বৈঠক" in page.text and "দ্বিতীয় অনুচ্ছেদ।" in page.text
+    assert url in {a["url"] for a in server.articles() if a["ru_nk"]}
+
+
+def test_edit_changes_update_time_content_and_discovery(fresh):
+    server, client, clock = fresh
+    site = server.sites["dailyinqilab"]
+    a = site.articles[0]
+    url = site.url(a.path)
+    sitemap = client.get("dailyinqilab.com", "/news-sitemap.xml")
+    clock.advance(120)
+    status, edited = _post(client, "/_replay/edit", {"url": url, "title": a.title + " (হালনাগাদ)",
+                                                      "paragraphs": ["নতুন তথ্য যোগ হয়েছে।"]})
+    assert status == 200, edited
+    assert edited["version"] == 2
+    assert datetime.fromisoformat(edited["updated"]).timestamp() == pytest.approx(clock(), abs=1)
+    page = client.get_url(url).text
+    assert "(হালনাগাদ)" in page and "নতুন তথ্য যোগ হয়েছে।" in page
+    new_stamp = site.dateline(datetime.fromisoformat(edited["updated"]))
+    assert f"আপডেট: {new_stamp}" in page
+    again = client.get("dailyinqilab.com", "/news-sitemap.xml", If_Modified_Since=sitemap.headers["last-modified"])
+    assert again.status == 200
+    root = ET.fromstring(again.body)
+    lastmods = {u.findtext("sm:loc", namespaces=NS): u.findtext("sm:lastmod", namespaces=NS)
+                for u in root.findall("sm:url", NS)}
+    assert lastmods[url] == edited["updated"]
+    # PATCH works too, by slug
+    status, edited2 = _post(client, "/_replay/articles", {"slug": a.slug, "outlet": "dailyinqilab",
+                                                          "paragraphs": ["আবারও হালনাগাদ।"]}, method="PATCH")
+    assert status == 200 and edited2["version"] == 3
+
+
+def test_rss_item_of_an_edited_article_keeps_its_guid(fresh):
+    server, client, clock = fresh
+    site = server.sites["somoyerkonthosor"]
+    a = site.articles[0]
+    clock.advance(60)
+    server.edit_article(a.slug, outlet="somoyerkonthosor", paragraphs=["সংশোধিত।"])
+    root = ET.fromstring(client.get("www.somoyerkonthosor.com", "/feed").body)
+    guids = [i.findtext("guid") for i in root.iter("item")]
+    assert guids.count(site.url(a.path)) == 1
+
+
+def test_appears_at_schedules_articles(clock):
+    server = ReplayServer(port=0, clock=clock).start()
+    try:
+        client = Client(server)
+        added = server.add_article("vietnamvn", "পরে আসবে এমন খবর", ["অনুচ্ছেদ।"], appears_in=30,
+                                   slug="tin-se-xuat-hien-sau")
+        assert not added["visible"]
+        assert client.get_url(added["url"]).status == 404
+        listing = client.get("www.vietnam.vn", "/bn/the-gioi/")
+        assert added["url"] not in listing.text
+        clock.advance(31)
+        assert client.get_url(added["url"]).status == 200
+        again = client.get("www.vietnam.vn", "/bn/the-gioi/", If_None_Match=listing.headers["etag"],
+                           If_Modified_Since=listing.headers["last-modified"])
+        assert again.status == 200 and added["url"] in again.text
+        # it was published when it appeared
+        assert datetime.fromisoformat(added["published"]).timestamp() == pytest.approx(server.start_time + 30, abs=1)
+    finally:
+        server.stop()
+
+
+def test_state_and_errors(fresh):
+    server, client, clock = fresh
+    state = json.loads(client.get("anything", "/_replay/state").body)
+    assert set(state["sites"]) == set(OUTLETS)
+    total = sum(len(s["articles"]) for s in state["sites"].values())
+    assert total == len(server.articles())
+    assert json.loads(client.get("anything", "/_replay/hosts").body)["dailyinqilab.com"] == server.address
+    assert _post(client, "/_replay/articles", {"outlet": "nope", "title": "x", "paragraphs": ["y"]})[0] == 400
+    assert _post(client, "/_replay/articles", {"outlet": "vietnamvn", "title": "x"})[0] == 400
+    assert _post(client, "/_replay/edit", {"url": "https://dailyinqilab.com/x/news/1"})[0] == 400
+    resp = client.request("POST", "anything", "/_replay/articles", body=b"not json")
+    assert resp.status == 400
+
+
+def test_reset_restores_the_default_sites(fresh):
+    server, client, clock = fresh
+    n = len(server.articles())
+    server.add_article("dailyinqilab", "শিরোনাম", ["অনুচ্ছেদ।"])
+    assert len(server.articles()) == n + 1
+    assert _post(client, "/_replay/reset", {})[0] == 200
+    assert len(server.articles()) == n
+
+
+def test_head_request(client, replay):
+    a = replay.sites["vietnamvn"].articles[0]
+    resp = client.request("HEAD", "www.vietnam.vn", a.path)
+    assert resp.status == 200 and resp.body == b"" and int(resp.headers["content-length"]) > 1000
+
+
+def test_vietnam_root_redirects_to_the_bengali_edition(client):
+    resp = client.get("www.vietnam.vn", "/")
+    assert resp.status == 301 and resp.headers["location"] == "https://www.vietnam.vn/bn/"
