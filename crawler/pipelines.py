@@ -1,8 +1,9 @@
 """The publishing pipeline: every RawPage the spider yields goes to the configured sink.
 
-The sink is Kafka's raw-pages topic when a bootstrap server is configured (key = canonical URL, acks=all,
-compressed, flushed on close), the embedded pipeline's in-process queue when `bnwatch run` wires one in
-(setting BNWATCH_SINK), or else a JSON-lines spool file. A page is marked published in the seen-store only when
+The sink is the one the spider was given (the embedded pipeline's in-process queue, wired in by `bnwatch run`;
+objects cannot travel in Scrapy settings, which are deep-copied), else Kafka's raw-pages topic when a
+bootstrap server is configured (key = canonical URL, acks=all, compressed, flushed on close), else a JSON-lines
+spool file. A page is marked published in the seen-store only when
 the sink acknowledged it, so a failed publish is fetched and published again later rather than lost.
 """
 
@@ -20,17 +21,23 @@ logger = logging.getLogger(__name__)
 
 
 class PublishPipeline:
-    def __init__(self, sink: Sink):
-        self.sink = sink
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.settings = crawler.settings.get("BNWATCH_SETTINGS")
+        self.sink: Sink | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
-        sink = crawler.settings.get("BNWATCH_SINK") or sink_from_settings(crawler.settings.get("BNWATCH_SETTINGS"))
-        return cls(sink)
+        return cls(crawler)
+
+    def open_spider(self, spider=None):
+        spider = spider or self.crawler.spider
+        self.sink = getattr(spider, "sink", None) or sink_from_settings(self.settings)
 
     def process_item(self, item, spider=None):
         if not isinstance(item, RawPage):
             return item
+        spider = spider or self.crawler.spider
         seen = getattr(spider, "seen", None)
         if seen is not None and seen.is_unchanged(item.url, item.body):
             raise DropItem(f"unchanged since last published: {item.url}")
@@ -53,6 +60,8 @@ class PublishPipeline:
         return item
 
     def close_spider(self, spider=None):
+        if self.sink is None:
+            return
         try:
             self.sink.flush()
         finally:

@@ -23,14 +23,20 @@ class Sink(Protocol):
 
 
 class CallableSink:
-    """In-process sink for the embedded pipeline: hands each page to a function (e.g. a queue's put)."""
+    """In-process sink: hands each page to a function. With `acknowledges=True` the function takes `done` too
+    and calls it once the page went all the way through (the embedded pipeline), so the crawler marks a page
+    published only after it was processed."""
 
-    def __init__(self, put: Callable[[RawPage], None]):
+    def __init__(self, put: Callable[..., None], acknowledges: bool = False):
         self._put = put
+        self._acknowledges = acknowledges
 
     def publish(self, page: RawPage, done: Done) -> None:
-        self._put(page)
-        done(None)
+        if self._acknowledges:
+            self._put(page, done)
+        else:
+            self._put(page)
+            done(None)
 
     def flush(self) -> None:
         pass
@@ -66,10 +72,11 @@ class KafkaSink:
     """The raw-pages topic: key = canonical URL; the bounded producer blocks rather than letting sends expire."""
 
     def __init__(self, bootstrap: str, topic: str):
-        from bnwatch.kafka_client import BoundedProducer, make_producer
+        from bnwatch.kafka_client import BoundedProducer
 
         self.topic = topic
-        self.producer = BoundedProducer(make_producer(bootstrap))
+        # built from the bootstrap string so it can replace a producer that a failed batch left unusable
+        self.producer = BoundedProducer(bootstrap)
 
     def publish(self, page: RawPage, done: Done) -> None:
         future = self.producer.send(self.topic, page.key(), page.to_json())

@@ -19,7 +19,7 @@ from bnwatch.topics import STAGES, Topics
 logger = logging.getLogger(__name__)
 
 
-def scrapy_settings(settings: Settings, *, sink=None, poll_interval: float | None = None, log_level: str = "INFO"):
+def scrapy_settings(settings: Settings, *, poll_interval: float | None = None, log_level: str = "INFO"):
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     from scrapy.utils.project import get_project_settings
 
@@ -33,23 +33,30 @@ def scrapy_settings(settings: Settings, *, sink=None, poll_interval: float | Non
         # the replay is local: politeness delays would only slow tests and the demo down
         s.set("DOWNLOAD_DELAY", 0)
         s.set("AUTOTHROTTLE_ENABLED", False)
-    if sink is not None:
-        s.set("BNWATCH_SINK", sink)
     if poll_interval is not None:
         s.set("POLL_INTERVAL", poll_interval)
     return s
 
 
+def open_seen_store(settings: Settings):
+    from crawler.seen import SeenStore
+
+    return SeenStore(settings.data_dir / "crawler" / "seen.sqlite")
+
+
 def _run_crawler(settings: Settings, outlets: str, follow: bool, poll_interval: float | None, sink=None,
-                 stop: threading.Event | None = None) -> None:
+                 stop: threading.Event | None = None, seen=None) -> None:
+    """Run the spider in this thread until it finishes (or `stop` is set). A seen-store passed in stays open:
+    its owner closes it once late acknowledgements (the embedded pipeline's) have been recorded."""
     from scrapy.crawler import CrawlerProcess
 
-    from crawler.seen import SeenStore
     from crawler.spiders.outlets import OutletsSpider
 
-    seen = SeenStore(settings.data_dir / "crawler" / "seen.sqlite")
-    process = CrawlerProcess(scrapy_settings(settings, sink=sink, poll_interval=poll_interval))
-    process.crawl(OutletsSpider, outlets=outlets, follow=follow, seen=seen)
+    own_seen = seen is None
+    seen = seen or open_seen_store(settings)
+    # logging is configured by the CLI; Scrapy must not add a second root handler
+    process = CrawlerProcess(scrapy_settings(settings, poll_interval=poll_interval), install_root_handler=False)
+    process.crawl(OutletsSpider, outlets=outlets, follow=follow, seen=seen, sink=sink)
     if stop is not None:
         def watch():
             stop.wait()
@@ -61,7 +68,8 @@ def _run_crawler(settings: Settings, outlets: str, follow: bool, poll_interval: 
     try:
         process.start()
     finally:
-        seen.close()
+        if own_seen:
+            seen.close()
 
 
 def crawl(settings: Settings, outlets: str = "all", follow: bool = False, poll_interval: float | None = None) -> int:
@@ -78,19 +86,12 @@ def consume(settings: Settings, stage_name: str, stop: threading.Event | None = 
     if not settings.kafka_bootstrap:
         logger.error("bnwatch consume needs Kafka: set BNWATCH_KAFKA_BOOTSTRAP or KAFKA_BOOTSTRAP_SERVERS")
         return 2
-    from consumers.runners.kafka import KafkaStageRunner, install_signal_handlers
+    from consumers.runners.kafka import install_stop_signals, run_stage
 
     metrics.serve(settings.metrics_port)
     stop = stop or threading.Event()
-    install_signal_handlers(stop)
-    stage = build_stage(stage_name, settings)
-    runner = KafkaStageRunner(stage, settings.kafka_bootstrap, Topics(settings.topic_prefix))
-    try:
-        runner.run(stop)
-    finally:
-        stage_close = getattr(stage, "close", None)
-        if stage_close:
-            stage_close()
+    install_stop_signals(stop)
+    run_stage(build_stage(stage_name, settings), settings, stop)
     return 0
 
 
@@ -100,15 +101,14 @@ def run(settings: Settings, outlets: str = "all", follow: bool = True, poll_inte
     if settings.embedded:
         return run_embedded(settings, outlets, follow, poll_interval, stop)
     from bnwatch.kafka_client import ensure_topics
-    from consumers.runners.kafka import KafkaStageRunner
+    from consumers.runners.kafka import run_stage
 
-    topics = Topics(settings.topic_prefix)
-    ensure_topics(settings.kafka_bootstrap, topics.all())
+    ensure_topics(settings.kafka_bootstrap, Topics(settings.topic_prefix).all())
     stop = stop or threading.Event()
     threads = []
     for name in STAGES:
-        runner = KafkaStageRunner(build_stage(name, settings), settings.kafka_bootstrap, topics)
-        t = threading.Thread(target=runner.run, args=(stop,), name=f"stage-{name}", daemon=True)
+        t = threading.Thread(target=run_stage, args=(build_stage(name, settings), settings, stop),
+                             name=f"stage-{name}", daemon=True)
         t.start()
         threads.append(t)
     try:
@@ -126,15 +126,13 @@ def run_embedded(settings: Settings, outlets: str = "all", follow: bool = True, 
     from crawler.sinks import CallableSink
 
     pipeline = EmbeddedPipeline(build_stages(settings), settings.data_dir / "dead-letter").start()
-
-    class _Sink(CallableSink):
-        def publish(self, page, done):
-            pipeline.submit(page, done)
-
+    seen = open_seen_store(settings)
     try:
-        _run_crawler(settings, outlets, follow, poll_interval, sink=_Sink(pipeline.submit), stop=stop)
+        _run_crawler(settings, outlets, follow, poll_interval, sink=CallableSink(pipeline.submit, acknowledges=True),
+                     stop=stop, seen=seen)
         if not pipeline.drain(drain_timeout):
             logger.warning("embedded pipeline did not drain in %.0f s", drain_timeout)
     finally:
         pipeline.stop()
+        seen.close()
     return 0

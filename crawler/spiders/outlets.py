@@ -37,7 +37,7 @@ class OutletsSpider(scrapy.Spider):
     custom_settings: dict = {}
 
     def __init__(self, outlets: str = "all", follow: str | bool = False, poll_interval: str | float | None = None,
-                 registry: Registry | None = None, seen: SeenStore | None = None, *args, **kwargs):
+                 registry: Registry | None = None, seen: SeenStore | None = None, sink=None, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.registry = registry or default_registry()
         wanted = [o.strip() for o in str(outlets).split(",") if o.strip()]
@@ -48,6 +48,8 @@ class OutletsSpider(scrapy.Spider):
         self.follow = str(follow).lower() in ("1", "true", "yes", "on")
         self._poll_interval_arg = float(poll_interval) if poll_interval not in (None, "") else None
         self.seen = seen
+        #: where RawPages go when the caller wires one in (the embedded pipeline); else the pipeline's default
+        self.sink = sink
         self._next_poll: dict[tuple[str, str], float] = {}
         self._stamps: dict[str, str | None] = {}
 

@@ -1,0 +1,79 @@
+"""Project-wide fixtures. The Kafka ones: one broker for the whole test run (or the one KAFKA_BOOTSTRAP_SERVERS
+names), a fresh topic prefix per test so tests never see each other's records, and a reader for topics.
+
+Nothing here imports Scrapy."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+
+import pytest
+
+from bnwatch.topics import Topics
+
+
+@pytest.fixture(scope="session")
+def local_kafka(tmp_path_factory):
+    """The LocalKafka this run started, or None when KAFKA_BOOTSTRAP_SERVERS points at an existing broker.
+
+    Free ports and a temporary run dir, so it never clashes with a developer's broker on 9092."""
+    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        yield None
+        return
+    from bnwatch.kafka_local import LocalKafka, free_port
+
+    port = free_port()
+    broker = LocalKafka(tmp_path_factory.mktemp("kafka-run"), port=port, controller_port=free_port(exclude=(port,)))
+    broker.start()
+    try:
+        yield broker
+    finally:
+        broker.stop()
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(local_kafka) -> str:
+    return os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or local_kafka.bootstrap
+
+
+@pytest.fixture
+def topics(kafka_bootstrap) -> Topics:
+    """A Topics with a prefix unique to this test, every topic created with 2 partitions."""
+    from bnwatch.kafka_client import ensure_topics
+
+    names = Topics(prefix=f"test-{uuid.uuid4().hex[:10]}.")
+    ensure_topics(kafka_bootstrap, names.all(), partitions=2)
+    return names
+
+
+@pytest.fixture
+def read_topic(kafka_bootstrap):
+    """read_topic(topic, expected, timeout=30) -> every record of the topic, from the beginning; waits until at
+    least `expected` are there, then briefly for stragglers (so "exactly N" can be asserted)."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    consumers = []
+
+    def read(topic: str, expected: int, timeout: float = 30.0, settle: float = 0.5):
+        consumer = KafkaConsumer(bootstrap_servers=kafka_bootstrap, group_id=None, enable_auto_commit=False)
+        consumers.append(consumer)
+        partitions = consumer.partitions_for_topic(topic) or set()
+        consumer.assign([TopicPartition(topic, p) for p in partitions])
+        consumer.seek_to_beginning()
+        records = []
+        deadline = time.monotonic() + timeout
+        settle_until = None
+        while time.monotonic() < deadline:
+            for batch in consumer.poll(timeout_ms=200).values():
+                records.extend(batch)
+            if len(records) >= expected:
+                settle_until = settle_until or time.monotonic() + settle
+                if time.monotonic() >= settle_until:
+                    break
+        return records
+
+    yield read
+    for consumer in consumers:
+        consumer.close()
