@@ -37,7 +37,8 @@ class OutletsSpider(scrapy.Spider):
     custom_settings: dict = {}
 
     def __init__(self, outlets: str = "all", follow: str | bool = False, poll_interval: str | float | None = None,
-                 registry: Registry | None = None, seen: SeenStore | None = None, sink=None, *args, **kwargs):
+                 registry: Registry | None = None, seen: SeenStore | None = None, sink=None,
+                 outlet_filter=None, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.registry = registry or default_registry()
         wanted = [o.strip() for o in str(outlets).split(",") if o.strip()]
@@ -50,6 +51,8 @@ class OutletsSpider(scrapy.Spider):
         self.seen = seen
         #: where RawPages go when the caller wires one in (the embedded pipeline); else the pipeline's default
         self.sink = sink
+        #: which outlets this instance polls now (scale-out: the outlets Kafka assigned to it); None = all
+        self.outlet_filter = outlet_filter
         self._next_poll: dict[tuple[str, str], float] = {}
         self._stamps: dict[str, str | None] = {}
 
@@ -76,8 +79,13 @@ class OutletsSpider(scrapy.Spider):
             meta={"outlet": outlet.id, "source": source, "playwright": False},
         )
 
+    def owned(self, outlet: Outlet) -> bool:
+        return self.outlet_filter is None or bool(self.outlet_filter(outlet.id))
+
     async def start(self):
         for outlet in self.outlets:
+            if not self.owned(outlet):
+                continue
             for source in outlet.discovery:
                 yield self.discovery_request(outlet, source)
 
@@ -165,6 +173,8 @@ class OutletsSpider(scrapy.Spider):
             return
         now = time.monotonic()
         for outlet in self.outlets:
+            if not self.owned(outlet):
+                continue
             for source in outlet.discovery:
                 if self._next_poll.get((outlet.id, source.url), 0) <= now:
                     self.crawler.engine.crawl(self.discovery_request(outlet, source))
