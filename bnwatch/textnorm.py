@@ -17,7 +17,8 @@ _BIJOY_RE = re.compile(f"(?<=[{_BENGALI}])[{''.join(_BIJOY_RESIDUE)}]")
 _DELETE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 _HYPHENS = {ord(c): "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"}
 _SPACES = {ord(c): " " for c in "\u00a0\u202f\u3000" + "".join(chr(c) for c in range(0x2000, 0x200B))}
-_TABLE = {**_DELETE, **_HYPHENS, **_SPACES}
+_NEWLINES = {ord("\r"): "\n", 0x2028: "\n", 0x2029: "\n", 0x85: "\n"}
+_TABLE = {**_DELETE, **_HYPHENS, **_SPACES, **_NEWLINES}
 _RUNS = re.compile(r"[ \t]+")
 _BN_DIGITS = str.maketrans("০১২৩৪৫৬৭৮৯", "0123456789")
 
@@ -28,8 +29,11 @@ def repair_bijoy_residue(text: str) -> str:
 
 
 def fold(text: str, *, bijoy: bool = True) -> str:
-    """Normalise Bengali text for storage and matching (NFC, invisible characters, hyphens, spaces)."""
+    """Normalise Bengali text for storage and matching (NFC, invisible characters, hyphens, spaces; CR, CRLF and
+    U+2028/U+2029 become newlines)."""
     text = unicodedata.normalize("NFC", text)
+    if "\r\n" in text:
+        text = text.replace("\r\n", "\n")
     if _KHANDA_TA_LEGACY in text:
         text = text.replace(_KHANDA_TA_LEGACY, "\u09ce")
     if bijoy:

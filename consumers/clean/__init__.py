@@ -1,0 +1,1 @@
+"""The clean stage: RawPage → Article (decode.py, dates.py, extract.py, stage.py)."""

@@ -1,0 +1,84 @@
+"""The clean stage: RawPage → Article (decode, extract, fold Bengali text, ISO dates with the outlet's offset).
+
+A page that holds no article (HTTP error, bot challenge, section front, nothing readable, undecodable bytes) is a
+`Drop`, counted in bnwatch_not_articles_total{outlet, reason}; every article is counted in
+bnwatch_articles_total{outlet}.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bnwatch import metrics
+from bnwatch.outlets import Registry, default_registry
+from bnwatch.records import Article, RawPage, Record
+from bnwatch.textnorm import fold
+from consumers.stage import Drop
+
+from .extract import NotAnArticle, extract
+
+HTTP_ERROR = "http_error"
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+class CleanStage:
+    name = "clean"
+    input_type = RawPage
+
+    def __init__(self, registry: Registry | None = None):
+        self._registry = registry
+
+    @property
+    def registry(self) -> Registry:
+        if self._registry is None:
+            try:
+                self._registry = default_registry()
+            except Exception:  # no outlet files: every page goes through generic extraction
+                self._registry = Registry([])
+        return self._registry
+
+    def process(self, record: Record) -> list[Record]:
+        if not isinstance(record, RawPage):
+            raise TypeError(f"clean: expected a RawPage, got {type(record).__name__}")
+        outlet = record.outlet or "unknown"
+        if not 200 <= int(record.status or 0) < 300:
+            metrics.not_articles.labels(outlet, HTTP_ERROR).inc()
+            raise Drop(f"not an article: HTTP status {record.status}")
+        try:
+            ex = extract(record.body, url=record.url, outlet=record.outlet or None, headers=record.headers,
+                         fetched_at=_parse_time(record.fetched_at), registry=self.registry,
+                         declared_encoding=record.declared_encoding)
+        except NotAnArticle as exc:
+            metrics.not_articles.labels(outlet, exc.reason).inc()
+            raise Drop(f"not an article: {exc}") from None
+        title = fold(ex.title).strip()
+        paragraphs = [p for p in (fold(p).strip() for p in ex.paragraphs) if p]
+        article = Article(
+            url=record.url,
+            canonical_url=record.canonical_url or ex.canonical_url or record.url,
+            outlet=record.outlet or ex.outlet or "unknown",
+            title=title,
+            paragraphs=paragraphs,
+            published_at=ex.published_at,
+            updated_at=ex.updated_at,
+            authors=[fold(a) for a in ex.authors],
+            section=fold(ex.section) if ex.section else None,
+            credited_source=fold(ex.credited_source) if ex.credited_source else None,
+            language=ex.language or "bn",
+            fetched_at=record.fetched_at,
+            discovered_at=record.discovered_at,
+            content_hash=Article.hash_content(title, paragraphs),
+        )
+        metrics.articles.labels(outlet).inc()
+        return [article]
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,56 @@
+"""bnwatch.textnorm.fold on the traps of research/bengali.md §2 and §4.1, with real strings from the seeds."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from bnwatch.textnorm import ascii_digits, fold, repair_bijoy_residue
+
+PRECOMPOSED = "রাশি\u09dfা"  # য় as U+09DF (Kaler Kantho RSS, banglatelegraph slugs)
+DECOMPOSED = "রাশি\u09af\u09bcা"  # য + nukta (every seed)
+
+
+def test_both_nukta_encodings_compare_equal_after_fold():
+    assert PRECOMPOSED != DECOMPOSED
+    assert fold(PRECOMPOSED) == fold(DECOMPOSED) == DECOMPOSED
+    assert fold("উত্তর কো\u09b0ি\u09dfা") == fold("উত্তর কোরিয়া")
+    assert fold("পি\u09dfংই\u09dfং") == "পিয়ংইয়ং"
+    # ড় and ঢ় too
+    assert fold("\u09dc") == "\u09a1\u09bc" and fold("\u09dd") == "\u09a2\u09bc"
+
+
+def test_fold_output_is_nfc_and_idempotent():
+    text = "ঢাকা\u00a0বৃহস্পতিবার, ১৪ নভেম্বর ২০২৪ | ৩০ কার্তিক ১৪৩১\nকিম জং\u2011উন ভøাদিমির"
+    once = fold(text)
+    assert unicodedata.is_normalized("NFC", once)
+    assert fold(once) == once
+
+
+def test_bijoy_residue_inside_bengali_words():
+    assert fold("ভøাদিমির পুতিন") == "ভ্লাদিমির পুতিন"
+    assert fold("আল্লামা আলহাজ¦ আবুবকর সিদ্দিকি") == "আল্লামা আলহাজ্ব আবুবকর সিদ্দিকি"
+    assert fold("দ্রæতই") == "দ্রুতই"
+    assert fold("ভøাদিভস্তকে") == "ভ্লাদিভস্তকে"
+    # outside Bengali words the characters are left alone
+    assert repair_bijoy_residue("Søren ¦ øre") == "Søren ¦ øre"
+    assert fold("আলহাজ¦", bijoy=False) == "আলহাজ¦"
+
+
+def test_invisible_characters_removed():
+    assert fold("র\u200d্যাব") == fold("র্যাব")
+    assert fold("কিম\u200bজং") == "কিমজং"
+    assert fold("পুতি\u00adন\ufeff") == "পুতিন"
+    assert fold("উত\u09cd\u200dস") == "উৎস"  # legacy khanda-ta before ZWJ is dropped
+
+
+def test_hyphens_spaces_and_newlines():
+    assert fold("কিম জং\u2011উন") == fold("কিম জং–উন") == "কিম জং-উন"
+    assert fold("ঢাকা\u00a0\u00a0 বৃহস্পতিবার") == "ঢাকা বৃহস্পতিবার"
+    assert fold("এক।\r\nদুই।\rতিন।") == "এক।\nদুই।\nতিন।"
+    assert fold("প্রথম\n\nদ্বিতীয়") == "প্রথম\n\nদ্বিতীয়"  # paragraphs survive
+    assert fold("সমর্থন করবে। | আপডেট") == "সমর্থন করবে। | আপডেট"  # '|' is a field separator, not a danda
+
+
+def test_ascii_digits_is_only_for_the_date_pass():
+    assert ascii_digits("২০২৪ সালে ১১ জন") == "2024 সালে 11 জন"
+    assert fold("২০২৪") == "২০২৪"
