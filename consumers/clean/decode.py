@@ -164,13 +164,16 @@ def _codec(label: str | None) -> str | None:
     return "utf-8" if name in ("utf-8", "utf-8-sig") else name
 
 
+_CONTROL_BYTES = bytes(b for b in range(256) if b < 9 or 13 < b < 32 or b == 127)
+
+
 def _looks_binary(data: bytes) -> bool:
     head = data[:4096]
     if not head:
         return False
     if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return True
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32 or b == 127)
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return controls > len(head) * 0.05
 
 

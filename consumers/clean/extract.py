@@ -90,29 +90,40 @@ class Extraction:
 
 # -- challenge / error pages -----------------------------------------------------------------------------------------
 
-_CHALLENGE_MARKERS = (
-    re.compile(r"<title>\s*(?:just a moment\.{0,3}|attention required!?[^<]*cloudflare|one moment, please\.{0,3}"
-               r"|checking your browser[^<]*|ddos-guard|please wait\.{0,3}|security check|are you a robot\??)\s*</title>",
-               re.I),
-    re.compile(r"cf-chl|cf_chl_opt|/cdn-cgi/challenge-platform|challenges\.cloudflare\.com/turnstile|"
-               r"_cf_chl|cf-browser-verification|__ddg|sucuri_cloudproxy_js|captcha-delivery\.com|perimeterx", re.I),
-)
+_CHALLENGE_TITLE = re.compile(
+    r"\s*(?:just a moment\.{0,3}|attention required!?[^<]*cloudflare|one moment, please\.{0,3}"
+    r"|checking your browser[^<]*|ddos-guard|please wait\.{0,3}|security check|are you a robot\??)\s*$")
+_CHALLENGE_SCRIPTS = ("cf-chl", "cf_chl_opt", "/cdn-cgi/challenge-platform", "challenges.cloudflare.com/turnstile",
+                      "_cf_chl", "cf-browser-verification", "__ddg", "sucuri_cloudproxy_js", "captcha-delivery.com",
+                      "perimeterx")
 _ERROR_TITLE = re.compile(
-    r"<title>\s*(?:(?:[45]\d\d)\s*(?:[-:|–]?\s*(?:forbidden|not found|page not found|error|unauthori[sz]ed|"
+    r"\s*(?:(?:[45]\d\d)\s*(?:[-:|–]?\s*(?:forbidden|not found|page not found|error|unauthori[sz]ed|"
     r"internal server error|bad gateway|service unavailable|gateway time-?out|bad request|gone)[^<]{0,40})?"
     r"|(?:access denied|forbidden|page not found|not found|error\b[^<]{0,40}|request rejected|service unavailable|"
-    r"পৃষ্ঠাটি পাওয়া যায়নি|পাতাটি খুঁজে পাওয়া যায়নি))\s*</title>", re.I)
+    r"পৃষ্ঠাটি পাওয়া যায়নি|পাতাটি খুঁজে পাওয়া যায়নি))\s*$")
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def _page_title(head_lower: str) -> str | None:
+    start = head_lower.find("<title")
+    if start < 0:
+        return None
+    start = head_lower.find(">", start)
+    end = head_lower.find("</title>", start)
+    return head_lower[start + 1:end] if start >= 0 and end > start else None
 
 
 def challenge_reason(html: str) -> str | None:
     """CHALLENGE for a bot interstitial (Cloudflare "Just a moment…", cf-chl, DDoS-Guard…), ERROR_PAGE for a
-    403/404/5xx wall, else None. Looks only at the head of the page and the tell-tale script URLs."""
-    head = html[:60000]
-    if _CHALLENGE_MARKERS[0].search(head):
+    403/404/5xx wall, else None. Looks only at the head of the page: its <title> and the tell-tale script URLs
+    (plain substring tests on the lower-cased head; this runs on every page, so no regex over the whole head)."""
+    head = html[:60000].lower()
+    title = _page_title(head)
+    if title is not None and _CHALLENGE_TITLE.match(title):
         return CHALLENGE
-    if _CHALLENGE_MARKERS[1].search(head) and len(re.sub(r"<[^>]+>", "", head)) < 30000 and "<article" not in head:
+    if any(m in head for m in _CHALLENGE_SCRIPTS) and "<article" not in head and len(_TAGS.sub("", head)) < 30000:
         return CHALLENGE
-    if _ERROR_TITLE.search(head):
+    if title is not None and _ERROR_TITLE.match(title):
         return ERROR_PAGE
     return None
 
