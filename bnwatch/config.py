@@ -23,6 +23,7 @@ class Settings:
     subscribers_file: Path = PROJECT_ROOT / "deploy" / "subscribers.yaml"
     rules_file: Path | None = None
     metrics_port: int | None = None
+    metrics_addr: str = "127.0.0.1"
     replay_hosts: dict[str, str] = field(default_factory=dict)
     user_agent: str = "bnwatch/0.1 (+https://github.com/bnwatch/bnwatch; news monitor)"
 
@@ -54,6 +55,7 @@ class Settings:
             ),
             rules_file=Path(rules) if rules else None,
             metrics_port=int(port) if port else None,
+            metrics_addr=_env("BNWATCH_METRICS_ADDR", "127.0.0.1") or "127.0.0.1",
             replay_hosts=replay,
             user_agent=_env("BNWATCH_USER_AGENT", cls.user_agent) or cls.user_agent,
         )

@@ -3,9 +3,12 @@ counters, histograms for durations; no URLs or ids as labels)."""
 
 from __future__ import annotations
 
+import platform
 import threading
 
 from prometheus_client import REGISTRY, Counter, Gauge, Histogram, start_http_server
+
+from bnwatch.topics import STAGES
 
 LATENCY_BUCKETS = (0.5, 1, 2, 5, 10, 15, 20, 30, 45, 60, 120, 300, 600, 1800, 3600)
 STAGE_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
@@ -24,6 +27,33 @@ last_discovery = Gauge(
     "bnwatch_last_successful_discovery_timestamp_seconds", "Unix time of the last successful discovery", ["outlet"]
 )
 challenge_pages = Counter("bnwatch_challenge_pages", "Bot-challenge pages recognised (not published)", ["outlet"])
+# crawler health per outlet (alert rules: "outlet X silent for 6 h", "outlet X blocked", "outlet X failing")
+fetch_errors = Counter(
+    "bnwatch_fetch_errors",
+    "Failed fetch attempts (retries included) by kind: timeout, dns, connection, tls, other, http_4xx, http_5xx",
+    ["outlet", "kind"],
+)
+discovery_poll_interval = Gauge(
+    "bnwatch_discovery_poll_interval_seconds", "Current adaptive poll interval of a discovery source",
+    ["outlet", "source"],
+)
+discovery_next_poll = Gauge(
+    "bnwatch_discovery_next_poll_timestamp_seconds", "Unix time of a discovery source's next poll", ["outlet", "source"]
+)
+last_article_published = Gauge(
+    "bnwatch_last_article_published_timestamp_seconds", "Unix time the sink last acknowledged an article", ["outlet"]
+)
+article_updates = Counter(
+    "bnwatch_article_updates", "Already published articles published again because their content changed", ["outlet"]
+)
+article_rechecks = Counter(
+    "bnwatch_article_rechecks", "Re-checks of recently published articles, by outcome (unchanged, updated, error)",
+    ["outlet", "outcome"],
+)
+seen_store_articles = Gauge("bnwatch_seen_store_articles", "Articles (URLs) in the crawler's seen-store")
+robots_crawl_delay = Gauge(
+    "bnwatch_robots_crawl_delay_seconds", "Crawl-delay an outlet's robots.txt asks of us (obeyed)", ["outlet"]
+)
 
 # consumers
 records_processed = Counter(
@@ -46,18 +76,45 @@ end_to_end_latency = Histogram(
 consumer_lag = Gauge(
     "kafka_consumergroup_lag", "Consumer lag (kafka_exporter naming)", ["consumergroup", "topic", "partition"]
 )
+# Per-outlet coverage of watch-rule stories (Grafana "Russia–North Korea coverage"). Incremented by the stories
+# stage once per article that matched the rule and was assigned to a story (not on redeliveries).
+rule_matches = Counter(
+    "bnwatch_rule_matches", "Articles that matched a watch rule and joined a story, by outlet", ["rule", "outlet"]
+)
+# Which version runs where (Grafana, upgrade checks): constant 1, one series per process.
+build_info = Gauge("bnwatch_build_info", "bnwatch build information (always 1)", ["version", "python"])
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("bnwatch")
+    except Exception:  # not installed (running from a source tree)
+        return "unknown"
+
+
+build_info.labels(version=_version(), python=platform.python_version()).set(1)
+# Series start at 0 so increase()/rate() in alert rules see the first dead letter (prometheus guidance).
+for _stage in STAGES:
+    dead_letters.labels(_stage)
 
 _server_lock = threading.Lock()
 _server_port: int | None = None
+_server_addr: str | None = None
 
 
 def serve(port: int | None, addr: str = "127.0.0.1") -> int | None:
-    """Start the /metrics HTTP endpoint once per process; port 0 picks a free port. Returns the port."""
-    global _server_port
+    """Start the /metrics HTTP endpoint once per process; port 0 picks a free port. Returns the port.
+
+    Loopback unless `addr` says otherwise (Settings.metrics_addr, BNWATCH_METRICS_ADDR: containers use 0.0.0.0
+    so Prometheus in another container can scrape them)."""
+    global _server_port, _server_addr
     if port is None:
         return None
     with _server_lock:
         if _server_port is None:
             server, _thread = start_http_server(port, addr=addr, registry=REGISTRY)
             _server_port = server.server_port
+            _server_addr = addr
         return _server_port

@@ -5,17 +5,39 @@ Settings are the only knobs: outlets are data (crawler/outlets/*.yaml), the sink
 editing an outlet.
 """
 
+import os as _os
+
 from bnwatch.config import Settings as _BnSettings
 
 _bn = _BnSettings.from_env()
+
+
+def user_agent_with_contact(user_agent: str, contact: str | None) -> str:
+    """The User-Agent with the operator's contact (a URL or an e-mail address) in its comment, unless it is
+    already there: "bnwatch/0.1 (+https://example.org/bot; news monitor; contact: ops@example.org)"."""
+    contact = (contact or "").strip()
+    if not contact or contact in user_agent:
+        return user_agent
+    if user_agent.endswith(")"):
+        return f"{user_agent[:-1]}; contact: {contact})"
+    return f"{user_agent} (contact: {contact})"
+
+
+# who to contact about the crawler (an URL or e-mail address), added to the User-Agent; the operator sets it
+BNWATCH_CONTACT = _os.environ.get("BNWATCH_CONTACT") or None
 
 BOT_NAME = "bnwatch"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
-# An honest User-Agent; operators set BNWATCH_USER_AGENT with their contact address.
-USER_AGENT = _bn.user_agent
+# An honest User-Agent; operators set BNWATCH_USER_AGENT and/or BNWATCH_CONTACT with their contact address.
+USER_AGENT = user_agent_with_contact(_bn.user_agent, BNWATCH_CONTACT)
 ROBOTSTXT_OBEY = True
+# Crawl-delay in robots.txt for our user agent is obeyed per host (crawler/middlewares/politeness.py); 0 = no cap
+ROBOTSTXT_CRAWL_DELAY = True
+ROBOTSTXT_CRAWL_DELAY_MAX = 0
+# per-outlet `crawl:` overrides from the outlet files (download_delay, concurrency); off against the replay
+OUTLET_CRAWL_OVERRIDES = True
 
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
@@ -29,6 +51,9 @@ AUTOTHROTTLE_MAX_DELAY = 30
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 RETRY_ENABLED = True
 RETRY_TIMES = 3
+# exponential backoff between retries (crawler/middlewares/retry.py): base × 2^(n-1), ±50 %, capped; Retry-After
+RETRY_BACKOFF_BASE = 2.0
+RETRY_BACKOFF_MAX = 120.0
 REDIRECT_MAX_TIMES = 5
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
@@ -39,6 +64,16 @@ DOWNLOAD_HANDLERS = {
     # plain HTTP/1.1 unless REPLAY_HOSTS maps an outlet host to the local outlet replay
     "http": "crawler.handlers.replay.ReplayDownloadHandler",
     "https": "crawler.handlers.replay.ReplayDownloadHandler",
+}
+DOWNLOADER_MIDDLEWARES = {
+    # right after RobotsTxtMiddleware (100), which has parsed the host's robots.txt by then
+    "crawler.middlewares.politeness.PolitenessMiddleware": 110,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.retry.BackoffRetryMiddleware": 550,
+    # sees responses before the retry middleware does: a challenge is counted once and not retried
+    "crawler.middlewares.health.ChallengeMiddleware": 560,
+    # next to the download handler: every attempt's error, retried or not
+    "crawler.middlewares.health.FetchErrorsMiddleware": 950,
 }
 EXTENSIONS = {
     "crawler.extensions.metrics.PrometheusMetrics": 500,
@@ -51,8 +86,21 @@ ITEM_PIPELINES = {
 REPLAY_HOSTS = _bn.replay_hosts
 BNWATCH_SETTINGS = _bn
 METRICS_PORT = _bn.metrics_port
-# seconds between polls of each discovery source in follow mode
+METRICS_ADDR = _bn.metrics_addr
+# Follow mode: each discovery source is polled on an adaptive interval (crawler/schedule.py). It starts at the
+# source's `interval` from the outlet file (else POLL_INTERVAL) and moves within [POLL_MIN_INTERVAL,
+# POLL_MAX_INTERVAL]; an outlet's `crawl:` may set poll_interval, poll_min_interval, poll_max_interval.
+# POLL_INTERVAL_OVERRIDE (set by `--poll-interval`) makes POLL_INTERVAL every source's start interval.
 POLL_INTERVAL = 300.0
+POLL_MIN_INTERVAL = 60.0
+POLL_MAX_INTERVAL = 1800.0
+POLL_INTERVAL_OVERRIDE = False
+# how often the spider checks for due polls and re-checks (seconds)
+POLL_TICK = 0.5
+# re-check recently published articles at these ages (seconds after first publication); [] turns it off
+RECHECK_AFTER = [3600.0, 6 * 3600.0, 24 * 3600.0]
+# an article handed to the sink but never acknowledged after this long counts as failed (fetched again later)
+PUBLISH_ACK_TIMEOUT = 900.0
 
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -19,22 +19,34 @@ from bnwatch.topics import STAGES, Topics
 logger = logging.getLogger(__name__)
 
 
-def scrapy_settings(settings: Settings, *, poll_interval: float | None = None, log_level: str = "INFO"):
+def scrapy_settings(settings: Settings, *, poll_interval: float | None = None, log_level: str = "INFO",
+                    poll_min_interval: float | None = None, poll_max_interval: float | None = None):
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     from scrapy.utils.project import get_project_settings
+
+    from crawler.settings import user_agent_with_contact
 
     s = get_project_settings()
     s.set("BNWATCH_SETTINGS", settings)
     s.set("REPLAY_HOSTS", settings.replay_hosts)
     s.set("METRICS_PORT", settings.metrics_port)
-    s.set("USER_AGENT", settings.user_agent)
+    s.set("METRICS_ADDR", settings.metrics_addr)
+    s.set("USER_AGENT", user_agent_with_contact(settings.user_agent, s.get("BNWATCH_CONTACT")))
     s.set("LOG_LEVEL", log_level)
     if settings.replay_hosts:
-        # the replay is local: politeness delays would only slow tests and the demo down
+        # the replay is local: politeness delays would only slow tests and the demo down (robots.txt, including
+        # any Crawl-delay it gives, is still obeyed)
         s.set("DOWNLOAD_DELAY", 0)
         s.set("AUTOTHROTTLE_ENABLED", False)
+        s.set("OUTLET_CRAWL_OVERRIDES", False)
     if poll_interval is not None:
+        # an explicit interval: every source starts there (and may still adapt within the bounds)
         s.set("POLL_INTERVAL", poll_interval)
+        s.set("POLL_INTERVAL_OVERRIDE", True)
+    if poll_min_interval is not None:
+        s.set("POLL_MIN_INTERVAL", poll_min_interval)
+    if poll_max_interval is not None:
+        s.set("POLL_MAX_INTERVAL", poll_max_interval)
     return s
 
 
@@ -45,7 +57,7 @@ def open_seen_store(settings: Settings):
 
 
 def _run_crawler(settings: Settings, outlets: str, follow: bool, poll_interval: float | None, sink=None,
-                 stop: threading.Event | None = None, seen=None) -> None:
+                 stop: threading.Event | None = None, seen=None, poll_bounds: tuple | None = None) -> None:
     """Run the spider in this thread until it finishes (or `stop` is set). A seen-store passed in stays open:
     its owner closes it once late acknowledgements (the embedded pipeline's) have been recorded."""
     from scrapy.crawler import CrawlerProcess
@@ -55,7 +67,9 @@ def _run_crawler(settings: Settings, outlets: str, follow: bool, poll_interval: 
     own_seen = seen is None
     seen = seen or open_seen_store(settings)
     # logging is configured by the CLI; Scrapy must not add a second root handler
-    process = CrawlerProcess(scrapy_settings(settings, poll_interval=poll_interval), install_root_handler=False)
+    lo, hi = poll_bounds or (None, None)
+    process = CrawlerProcess(scrapy_settings(settings, poll_interval=poll_interval, poll_min_interval=lo,
+                                             poll_max_interval=hi), install_root_handler=False)
     process.crawl(OutletsSpider, outlets=outlets, follow=follow, seen=seen, sink=sink)
     if stop is not None:
         def watch():
@@ -72,13 +86,15 @@ def _run_crawler(settings: Settings, outlets: str, follow: bool, poll_interval: 
             seen.close()
 
 
-def crawl(settings: Settings, outlets: str = "all", follow: bool = False, poll_interval: float | None = None) -> int:
-    metrics.serve(settings.metrics_port)
+def crawl(settings: Settings, outlets: str = "all", follow: bool = False, poll_interval: float | None = None,
+          poll_bounds: tuple | None = None) -> int:
+    """`poll_bounds` = (min, max) seconds of the adaptive poll interval (None: the settings/outlet files')."""
+    metrics.serve(settings.metrics_port, settings.metrics_addr)
     if settings.kafka_bootstrap:
         from bnwatch.kafka_client import ensure_topics
 
         ensure_topics(settings.kafka_bootstrap, Topics(settings.topic_prefix).all())
-    _run_crawler(settings, outlets, follow, poll_interval)
+    _run_crawler(settings, outlets, follow, poll_interval, poll_bounds=poll_bounds)
     return 0
 
 
@@ -88,7 +104,7 @@ def consume(settings: Settings, stage_name: str, stop: threading.Event | None = 
         return 2
     from consumers.runners.kafka import install_stop_signals, run_stage
 
-    metrics.serve(settings.metrics_port)
+    metrics.serve(settings.metrics_port, settings.metrics_addr)
     stop = stop or threading.Event()
     install_stop_signals(stop)
     run_stage(build_stage(stage_name, settings), settings, stop)
@@ -96,10 +112,10 @@ def consume(settings: Settings, stage_name: str, stop: threading.Event | None = 
 
 
 def run(settings: Settings, outlets: str = "all", follow: bool = True, poll_interval: float | None = None,
-        stop: threading.Event | None = None) -> int:
-    metrics.serve(settings.metrics_port)
+        stop: threading.Event | None = None, poll_bounds: tuple | None = None) -> int:
+    metrics.serve(settings.metrics_port, settings.metrics_addr)
     if settings.embedded:
-        return run_embedded(settings, outlets, follow, poll_interval, stop)
+        return run_embedded(settings, outlets, follow, poll_interval, stop, poll_bounds=poll_bounds)
     from bnwatch.kafka_client import ensure_topics
     from consumers.runners.kafka import run_stage
 
@@ -112,7 +128,7 @@ def run(settings: Settings, outlets: str = "all", follow: bool = True, poll_inte
         t.start()
         threads.append(t)
     try:
-        _run_crawler(settings, outlets, follow, poll_interval, stop=stop)
+        _run_crawler(settings, outlets, follow, poll_interval, stop=stop, poll_bounds=poll_bounds)
     finally:
         stop.set()
         for t in threads:
@@ -121,7 +137,8 @@ def run(settings: Settings, outlets: str = "all", follow: bool = True, poll_inte
 
 
 def run_embedded(settings: Settings, outlets: str = "all", follow: bool = True, poll_interval: float | None = None,
-                 stop: threading.Event | None = None, drain_timeout: float = 120.0) -> int:
+                 stop: threading.Event | None = None, drain_timeout: float = 120.0,
+                 poll_bounds: tuple | None = None) -> int:
     from consumers.runners.embedded import EmbeddedPipeline
     from crawler.sinks import CallableSink
 
@@ -129,7 +146,7 @@ def run_embedded(settings: Settings, outlets: str = "all", follow: bool = True, 
     seen = open_seen_store(settings)
     try:
         _run_crawler(settings, outlets, follow, poll_interval, sink=CallableSink(pipeline.submit, acknowledges=True),
-                     stop=stop, seen=seen)
+                     stop=stop, seen=seen, poll_bounds=poll_bounds)
         if not pipeline.drain(drain_timeout):
             logger.warning("embedded pipeline did not drain in %.0f s", drain_timeout)
     finally:

@@ -68,6 +68,7 @@ class StoryStage:
         if assignment.kind not in ("new", "update"):
             return []
         metrics.alerts_raised.labels(rule=self.rule, kind=assignment.kind).inc()
+        metrics.rule_matches.labels(rule=self.rule, outlet=record.outlet or "unknown").inc()
         return [Alert.from_json(self.index.emitted(features.key))]
 
     def _alert_json(self, assignment) -> str | None:

@@ -11,12 +11,13 @@ from bnwatch import metrics
 
 
 class PrometheusMetrics:
-    def __init__(self, port: int | None):
+    def __init__(self, port: int | None, addr: str = "127.0.0.1"):
         self.port = port
+        self.addr = addr
 
     @classmethod
     def from_crawler(cls, crawler):
-        ext = cls(crawler.settings.get("METRICS_PORT"))
+        ext = cls(crawler.settings.get("METRICS_PORT"), crawler.settings.get("METRICS_ADDR") or "127.0.0.1")
         crawler.signals.connect(ext.request_scheduled, signal=signals.request_reached_downloader)
         crawler.signals.connect(ext.response_received, signal=signals.response_received)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
@@ -24,7 +25,7 @@ class PrometheusMetrics:
 
     def spider_opened(self, spider):
         if self.port is not None:
-            port = metrics.serve(int(self.port))
+            port = metrics.serve(int(self.port), self.addr)
             spider.logger.info("metrics on http://127.0.0.1:%s/metrics", port)
 
     def request_scheduled(self, request, spider):
