@@ -19,11 +19,13 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-from dataclasses import asdict, dataclass, field
+import unicodedata
+from dataclasses import dataclass, field
 from typing import Any
 
 import ahocorasick
 
+from bnwatch import textnorm
 from bnwatch.textnorm import fold
 
 from .gazetteer import Concept, Gazetteer, Variant, load_gazetteer
@@ -32,14 +34,55 @@ WORD = "\u0980-\u09ff\\w"
 _WORD_RE = re.compile(f"[{WORD}]")
 _SEPARATORS = ("", " ", "-", " -", "- ", " - ")
 _TOKEN_SPLIT = re.compile(r"[ \-]+")
-_SENTENCE_END = re.compile(r"[।!?\n]+|(?<=[^\s.]{3})\.(?=\s)")
+# '.' ends a sentence after three non-space, non-dot characters and before whitespace. The dot is matched before
+# the look-behind so that re can scan for the first character ([।!?\n.]) instead of trying every position.
+_SENTENCE_END = re.compile(r"[।!?\n]+|\.(?<=[^\s.]{3}\.)(?=\s)")
 _URL = re.compile(r"(?:https?://|www\.)\S+")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
+_ASCII_UPPER = re.compile("[A-Z]+")
+
+
 def lower_ascii(text: str) -> str:
-    """Lowercase Latin letters only, so offsets stay the same as in the folded text."""
-    return text.translate(_ASCII_LOWER)
+    """Lowercase Latin letters only, so offsets stay the same as in the folded text.
+
+    str.translate with a dict table walks non-ASCII text character by character in Python-object space (~75 ns a
+    character for Bengali); most lines have no capital Latin letter at all, so look for one first."""
+    if _ASCII_UPPER.search(text) is None:
+        return text
+    return _ASCII_UPPER.sub(_lower_match, text)
+
+
+def _lower_match(m: re.Match) -> str:
+    return m.group(0).translate(_ASCII_LOWER)
+
+
+# bnwatch.textnorm.fold, step for step, with the per-character passes skipped when they cannot change anything:
+# fold() spends ~2/3 of its time in translate(_TABLE) (a dict table over non-ASCII text), the Bijoy look-behind
+# regex (tried at every position) and a [ \t]+ -> ' ' substitution that rewrites every single space. The result is
+# identical (tests/consumers/tag/test_golden.py::test_fast_fold_equals_fold); NFC stays unicodedata's.
+_FOLD_CHARS = tuple(chr(c) for c in textnorm._TABLE)
+_FOLD_TABLE = {chr(c): v or "" for c, v in textnorm._TABLE.items()}
+_BIJOY_CHARS = tuple(textnorm._BIJOY_RESIDUE)
+
+
+def fast_fold(text: str) -> str:
+    text = unicodedata.normalize("NFC", text)
+    if "\r\n" in text:
+        text = text.replace("\r\n", "\n")
+    if textnorm._KHANDA_TA_LEGACY in text:
+        text = text.replace(textnorm._KHANDA_TA_LEGACY, "\u09ce")
+    for ch in _BIJOY_CHARS:
+        if ch in text:
+            text = textnorm.repair_bijoy_residue(text)
+            break
+    for ch in _FOLD_CHARS:  # single characters to '', '-', ' ' or '\n' (none of which is a key): same as translate
+        if ch in text:
+            text = text.replace(ch, _FOLD_TABLE[ch])
+    if "  " in text or "\t" in text:
+        text = textnorm._RUNS.sub(" ", text)
+    return text
 
 
 @dataclass(frozen=True)
@@ -58,9 +101,10 @@ class Entity:
     unit: int  # index of the text unit (title = 0), for co-occurrence
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d.pop("unit")
-        return d
+        # what dataclasses.asdict gave minus 'unit' (asdict deep-copies field by field: ~10 µs an entity)
+        return {"id": self.id, "type": self.type, "side": self.side, "role": self.role, "form": self.form,
+                "variant": self.variant, "start": self.start, "end": self.end, "where": self.where,
+                "paragraph": self.paragraph, "sentence": self.sentence}
 
 
 @dataclass(frozen=True)
@@ -146,18 +190,19 @@ class Matcher:
         suffixes = "|".join(re.escape(s) for s in g.suffixes)
         self._tail = re.compile(f"(?:(?:{joiners})?(?:{suffixes}))?(?![{WORD}])")
         self._chrome = g.chrome_cut
+        self._chrome_prefix = max((len(c) for c in self._chrome), default=0)
 
     # -- text preparation -----------------------------------------------------------------------------------------
     def units(self, title: str, paragraphs: list[str]) -> tuple[list[Unit], int | None]:
         """Fold, split paragraphs into lines, strip page chrome (related-headline lists), mark the lead."""
         units: list[Unit] = []
-        t = fold(title or "").strip()
+        t = fast_fold(title or "").strip()
         units.append(Unit(0, "title", None, 0, t, lower_ascii(t)))
         cut_at: int | None = None
         lead_found = False
         have_text = False
         for p_index, paragraph in enumerate(paragraphs or []):
-            folded = fold(paragraph or "")
+            folded = fast_fold(paragraph or "")
             stop = False
             pos = 0
             sentence_base = 0
@@ -188,7 +233,7 @@ class Matcher:
         return units, cut_at
 
     def _is_chrome(self, line: str) -> str | None:
-        low = lower_ascii(line)
+        low = lower_ascii(line[:self._chrome_prefix])  # only the start is compared
         for marker in self._chrome:
             if low.startswith(marker):
                 return "cut" if len(line) <= self.gazetteer.chrome_max_len else "drop"
@@ -221,6 +266,7 @@ class Matcher:
         candidates: list[tuple[Unit, Concept, Variant, int, int, int]] = []
         negatives: list[Mark] = []
         topics: list[Mark] = []
+        first_neg = 0
         for unit in units:
             unit_cands = []
             for item, start, form_end, end in self._raw_hits(unit):
@@ -238,7 +284,8 @@ class Matcher:
             # longest leftmost, no overlaps
             unit_cands.sort(key=lambda c: (c[3], -(c[4] - c[3]), -(c[5] - c[3])))
             last_end = -1
-            unit_negs = [n for n in negatives if n.unit == unit.index]
+            unit_negs = negatives[first_neg:]
+            first_neg = len(negatives)
             for cand in unit_cands:
                 _, concept, variant, start, form_end, end = cand
                 if start < last_end:

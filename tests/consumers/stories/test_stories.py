@@ -67,7 +67,7 @@ def test_new_update_redelivery_and_restart(tmp_path, seeds):
 
 
 def test_non_alerting_article_gives_nothing(tmp_path, labelled):
-    r = next(x for x in labelled if x["category"] == "russia-only")
+    r = next(x for x in labelled if x["category"] == "russia-other")
     art = TagStage().process(Article(url="u", canonical_url="u", outlet="jugantor", title=r["title"],
                                      paragraphs=r["paragraphs"]))[0]
     assert StoryStage(tmp_path / "s.db").process(art) == []
