@@ -1,7 +1,17 @@
 """The crawler's persistent memory of what it has published (SQLite, survives restarts).
 
-An article is fetched again only when its discovery stamp (sitemap lastmod, feed date) changed, and published
-again only when its body changed, so a restarted crawler never republishes an unchanged article.
+An article is fetched again only when its discovery stamp (sitemap lastmod, feed date) changed or a re-check is
+due, and published again only when its content changed, so a restarted crawler never republishes an unchanged
+article.
+
+"Content" is the article's title and body paragraphs as the outlet's selectors find them (`content_fingerprint`),
+not the page bytes: real article pages change around the article all the time (masthead date, "latest news"
+and related lists, ad slots), and that is not an update. When the selectors find nothing (layout changed,
+no selectors yet) the whole page is compared instead.
+
+Re-checks: an article published for the first time is fetched again at fixed ages (by default +1 h, +6 h and
++24 h after its first publication, with the validators it was served with), so an edit that the discovery
+source does not stamp — a feed that only gives pubDate, a listing page — is still caught within its first day.
 """
 
 from __future__ import annotations
@@ -10,52 +20,261 @@ import hashlib
 import sqlite3
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Iterable
+
+DEFAULT_RECHECK_AFTER: tuple[float, ...] = (3600.0, 6 * 3600.0, 24 * 3600.0)
+
+_COLUMNS = {
+    "outlet": "TEXT",
+    "fingerprint": "TEXT",
+    "etag": "TEXT",
+    "last_modified": "TEXT",
+    "recheck_at": "REAL",
+    "recheck_stage": "INTEGER",
+}
+
+
+@dataclass(frozen=True)
+class SeenRow:
+    url: str
+    stamp: str | None
+    body_hash: str | None
+    fingerprint: str | None
+    etag: str | None
+    last_modified: str | None
+    outlet: str | None
+    first_published: float | None
+    last_published: float | None
+    recheck_at: float | None
+    recheck_stage: int | None
+
+
+@dataclass
+class _Expected:
+    outlet: str | None = None
+    fingerprint: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    aliases: tuple[str, ...] = ()
+
+
+Listener = Callable[[str, tuple[str, ...]], None]
 
 
 class SeenStore:
-    def __init__(self, path: str | Path):
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+    def __init__(self, path: str | Path, recheck_after: Iterable[float] = DEFAULT_RECHECK_AFTER):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS seen (url TEXT PRIMARY KEY, stamp TEXT, body_hash TEXT,"
             " first_published REAL, last_published REAL)"
         )
+        have = {r[1] for r in self._db.execute("PRAGMA table_info(seen)")}
+        for name, kind in _COLUMNS.items():
+            if name not in have:  # stores written before these columns existed keep working
+                self._db.execute(f"ALTER TABLE seen ADD COLUMN {name} {kind}")
+        self._db.execute("CREATE INDEX IF NOT EXISTS seen_recheck ON seen(recheck_at) WHERE recheck_at IS NOT NULL")
         self._lock = threading.Lock()
+        self._closed = False
+        self.recheck_after: tuple[float, ...] = tuple(sorted(float(x) for x in recheck_after))
+        self._expected: dict[str, _Expected] = {}
+        self._listeners: list[Listener] = []
 
     @staticmethod
     def body_hash(body: bytes) -> str:
         return hashlib.sha256(body).hexdigest()[:32]
 
+    # -- reading ---------------------------------------------------------------------------------------------
+    def get(self, url: str) -> SeenRow | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT url, stamp, body_hash, fingerprint, etag, last_modified, outlet, first_published,"
+                " last_published, recheck_at, recheck_stage FROM seen WHERE url=?", (url,)).fetchone()
+        return SeenRow(*row) if row else None
+
     def needs_fetch(self, url: str, stamp: str | None) -> bool:
-        """True for a URL never published, or one whose discovery stamp changed since it was."""
+        """True for a URL never published, or one whose discovery stamp differs from the one recorded."""
         with self._lock:
             row = self._db.execute("SELECT stamp FROM seen WHERE url=?", (url,)).fetchone()
         if row is None:
             return True
-        return stamp is not None and row[0] is not None and stamp != row[0]
+        # a stamp where none was recorded (first published from a stampless listing) is fetched once,
+        # conditionally, so the stamp gets recorded
+        return stamp is not None and stamp != row[0]
 
     def is_unchanged(self, url: str, body: bytes) -> bool:
         with self._lock:
             row = self._db.execute("SELECT body_hash FROM seen WHERE url=?", (url,)).fetchone()
         return row is not None and row[0] == self.body_hash(body)
 
-    def mark_published(self, url: str, stamp: str | None, body: bytes) -> None:
-        now = time.time()
-        with self._lock:
-            self._db.execute(
-                "INSERT INTO seen(url, stamp, body_hash, first_published, last_published) VALUES (?,?,?,?,?)"
-                " ON CONFLICT(url) DO UPDATE SET stamp=excluded.stamp, body_hash=excluded.body_hash,"
-                " last_published=excluded.last_published",
-                (url, stamp, self.body_hash(body), now, now),
-            )
+    def content_unchanged(self, url: str, fingerprint: str | None, body: bytes) -> bool:
+        """True when `url` was published with this content: same fingerprint when both have one, else the same
+        page bytes."""
+        row = self.get(url)
+        if row is None:
+            return False
+        if fingerprint is not None and row.fingerprint is not None:
+            return fingerprint == row.fingerprint
+        return row.body_hash == self.body_hash(body)
 
     def count(self) -> int:
         with self._lock:
+            if self._closed:
+                return 0
             return self._db.execute("SELECT COUNT(*) FROM seen").fetchone()[0]
+
+    # -- writing ---------------------------------------------------------------------------------------------
+    def expect(self, url: str, *, outlet: str | None = None, fingerprint: str | None = None,
+               etag: str | None = None, last_modified: str | None = None, aliases: Iterable[str] = ()) -> None:
+        """Details of a page about to be published, recorded by `mark_published(url, ...)` once the sink
+        acknowledges it (the publishing pipeline only passes url, stamp and body). `aliases` are the URLs the
+        page was requested as (before redirects), marked published too so discovery recognises them."""
+        with self._lock:
+            self._expected[url] = _Expected(outlet, fingerprint, etag, last_modified,
+                                            tuple(a for a in aliases if a and a != url))
+
+    def forget_expected(self, url: str) -> None:
+        with self._lock:
+            self._expected.pop(url, None)
+
+    def add_listener(self, listener: Listener) -> None:
+        """`listener(url, aliases)` is called (in whichever thread acknowledged) after a page was marked."""
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: Listener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def mark_published(self, url: str, stamp: str | None, body: bytes, *, outlet: str | None = None,
+                       fingerprint: str | None = None, etag: str | None = None,
+                       last_modified: str | None = None) -> None:
+        now = time.time()
+        with self._lock:
+            exp = self._expected.pop(url, None) or _Expected()
+            if self._closed:
+                return
+            outlet = outlet or exp.outlet
+            fingerprint = fingerprint or exp.fingerprint
+            etag = etag or exp.etag
+            last_modified = last_modified or exp.last_modified
+            first_recheck = now + self.recheck_after[0] if self.recheck_after else None
+            for u in (url, *exp.aliases):
+                self._db.execute(
+                    "INSERT INTO seen(url, stamp, body_hash, first_published, last_published, outlet, fingerprint,"
+                    " etag, last_modified, recheck_at, recheck_stage) VALUES (?,?,?,?,?,?,?,?,?,?,0)"
+                    " ON CONFLICT(url) DO UPDATE SET stamp=excluded.stamp, body_hash=excluded.body_hash,"
+                    " last_published=excluded.last_published, outlet=COALESCE(excluded.outlet, seen.outlet),"
+                    " fingerprint=excluded.fingerprint, etag=excluded.etag, last_modified=excluded.last_modified",
+                    (u, stamp, self.body_hash(body), now, now, outlet, fingerprint, etag, last_modified,
+                     first_recheck),
+                )
+        for listener in list(self._listeners):
+            try:
+                listener(url, exp.aliases)
+            except Exception:  # noqa: BLE001 - a listener must not break the sink's acknowledgement
+                pass
+
+    def touch(self, url: str, stamp: str | None = None, *, etag: str | None = None,
+              last_modified: str | None = None) -> None:
+        """An already published article was fetched again and found unchanged: remember the new discovery stamp
+        and validators (so it is not fetched again for the same stamp), without publishing."""
+        with self._lock:
+            if self._closed:
+                return
+            self._db.execute(
+                "UPDATE seen SET stamp=COALESCE(?, stamp), etag=COALESCE(?, etag),"
+                " last_modified=COALESCE(?, last_modified) WHERE url=?", (stamp, etag, last_modified, url))
+
+    def alias(self, url: str, target: str, stamp: str | None = None) -> bool:
+        """Record `url` (which redirects to the published `target`) as published with `target`'s content, so
+        discovery stops requesting it. False when `target` is not published (yet)."""
+        with self._lock:
+            if self._closed:
+                return False
+            cur = self._db.execute(
+                "INSERT INTO seen(url, stamp, body_hash, first_published, last_published, outlet, fingerprint, etag,"
+                " last_modified, recheck_at, recheck_stage) SELECT ?, ?, body_hash, first_published, last_published,"
+                " outlet, fingerprint, NULL, NULL, NULL, NULL FROM seen WHERE url=? ON CONFLICT(url) DO UPDATE SET"
+                " stamp=excluded.stamp, body_hash=excluded.body_hash, fingerprint=excluded.fingerprint",
+                (url, stamp, target))
+            return cur.rowcount > 0
+
+    # -- re-checks -------------------------------------------------------------------------------------------
+    def due_rechecks(self, now: float | None = None, limit: int = 50) -> list[tuple[str, str | None]]:
+        """(url, outlet) of published articles whose next re-check is due, oldest due first."""
+        now = time.time() if now is None else now
+        with self._lock:
+            if self._closed:
+                return []
+            rows = self._db.execute(
+                "SELECT url, outlet FROM seen WHERE recheck_at IS NOT NULL AND recheck_at<=? ORDER BY recheck_at"
+                " LIMIT ?", (now, limit)).fetchall()
+        return [(u, o) for u, o in rows]
+
+    def advance_recheck(self, url: str) -> float | None:
+        """Move `url` to its next re-check (relative to its first publication); None when it had its last."""
+        with self._lock:
+            if self._closed:
+                return None
+            row = self._db.execute("SELECT first_published, recheck_stage FROM seen WHERE url=?", (url,)).fetchone()
+            if row is None:
+                return None
+            first, stage = row[0] or time.time(), (row[1] or 0) + 1
+            due = None
+            while stage < len(self.recheck_after):
+                due = first + self.recheck_after[stage]
+                if due > time.time():
+                    break
+                stage, due = stage + 1, None  # a stage already past (the crawler was down): skip to the next
+            self._db.execute("UPDATE seen SET recheck_at=?, recheck_stage=? WHERE url=?", (due, stage, url))
+            return due
 
     def close(self) -> None:
         with self._lock:
-            self._db.close()
+            if not self._closed:
+                self._closed = True
+                self._db.close()
+
+
+# -- content fingerprint ---------------------------------------------------------------------------------------
+
+
+def _texts(sel, css: str) -> list[str]:
+    if "::" in css:
+        return [" ".join(t.split()) for t in sel.css(css).getall()]
+    return [" ".join(" ".join(el.xpath(".//text()").getall()).split()) for el in sel.css(css)]
+
+
+def content_fingerprint(body: bytes, selectors: dict[str, str], drop: Iterable[str] = (),
+                        boilerplate: Iterable[str] = (), encoding: str = "utf-8") -> str | None:
+    """A hash of the article itself — title and body paragraphs found by the outlet's selectors, with the
+    outlet's `drop` elements removed and boilerplate paragraphs skipped — or None when the body selector finds
+    nothing (then callers compare whole pages)."""
+    body_css = selectors.get("body")
+    if not body_css:
+        return None
+    from parsel import Selector
+
+    try:
+        sel = Selector(text=body.decode(encoding, errors="replace"))
+    except Exception:  # noqa: BLE001 - not HTML we can parse: no fingerprint
+        return None
+    title = _texts(sel, selectors["title"])[:1] if selectors.get("title") else []
+    for css in drop:
+        try:
+            sel.css(css).drop()
+        except Exception:  # noqa: BLE001 - a selector that matches nothing droppable
+            pass
+    prefixes = tuple(boilerplate)
+    paras = [p for p in _texts(sel, body_css) if p and p.replace("\xa0", "").strip() and not p.startswith(prefixes)]
+    if not paras:
+        return None
+    digest = hashlib.sha256()
+    for part in (*title, "\x1e", *paras):
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\x1f")
+    return digest.hexdigest()[:32]
