@@ -103,7 +103,8 @@ def from_sitemap(body: bytes, base_url: str) -> list[Discovered]:
 
 def from_listing(body: bytes, base_url: str, css: str | None, encoding: str = "utf-8") -> list[Discovered]:
     sel = Selector(text=body.decode(encoding, errors="replace"))
-    hrefs = sel.css(f"{css or 'a'}::attr(href)").getall()
+    # select the link elements first: appending ::attr(href) to "a.x, a.y" would apply only to its last part
+    hrefs = [h for el in sel.css(css or "a") for h in el.xpath("@href").getall()]
     return [Discovered(urljoin(base_url, h.strip())) for h in hrefs if h.strip()]
 
 

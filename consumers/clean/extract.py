@@ -400,6 +400,7 @@ def _n(s: str) -> str:
 _END_MARKERS = [_n(m) for m in [
     "এই বিভাগের আরও", "এই বিভাগের আরো", "এই বিভাগের আরও খবর", "এই বিভাগের অন্যান্য", "সম্পর্কিত সংবাদ", "সম্পর্কিত খবর",
     "সম্পর্কিত", "আরও খবর", "আরো খবর", "আরও সংবাদ", "আরও পড়ুন", "আরো পড়ুন", "আরও দেখুন", "আরো দেখুন",
+    "আরও পড়তে পারেন", "আরো পড়তে পারেন", "আরও পড়ুন এখানে",
     "মন্তব্য করুন", "মন্তব্য", "মন্তব্যসমূহ", "পাঠকের মন্তব্য", "সর্বশেষ", "সর্বশেষ খবর", "সর্বাধিক পঠিত",
     "সর্বাধিক পঠিত খবর", "জনপ্রিয়", "জনপ্রিয় সংবাদ", "সর্বাধিক পঠিত", "পাঠকপ্রিয়", "Related", "Related News",
     "Related Posts", "Read more", "More news", "Comments", "Leave a Reply", "Leave a comment",
@@ -410,7 +411,7 @@ _END_MARKER_RE = re.compile(
     r"(?:\(\s*[\d০-৯]+\s*\))?\s*$", re.I)
 _COMMENT_LINE = re.compile(_n(r"^(?:মন্তব্য|comments?)\s*\(\s*[\d০-৯]+\s*\)\s*$|^HTML Comment Box\b|"
                               r"^(?:\d+|[০-৯]+)\s*(?:টি)?\s*(?:মন্তব্য|comments?)\s*$"), re.I)
-_READ_MORE_INLINE = re.compile(_n(r"^(?:আরও|আরো)\s+(?:পড়ুন|পড়ুন|দেখুন)\s*[:ঃ\-–]|^(?:Also read|Read more|Read also)\s*[:\-]"),
+_READ_MORE_INLINE = re.compile(_n(r"^(?:আরও|আরো)\s+(?:পড়ুন|পড়ুন|দেখুন|পড়তে পারেন)\s*[:ঃ\-–]|^(?:Also read|Read more|Read also)\s*[:\-]"),
                                re.I)
 _SECTION_LINE = re.compile(_n(r"^(?:বিভাগ|ক্যাটাগরি|শ্রেণি|Category|Section)\s*[:ঃ]\s*(?P<v>.{1,60})$"), re.I)
 _AD_INLINE = re.compile(_n(r"\[\s*(?:বিজ্ঞাপন|advertisement|ads?)[\s_\-]*[\d০-৯]*\s*\]"), re.I)
@@ -836,7 +837,8 @@ def extract(html: bytes | str, url: str | None = None, outlet: str | None = None
     )
 
 
-_AUTHOR_LABEL = re.compile(_n(r"^(?:লেখক|প্রতিবেদক|প্রতিবেদন|রিপোর্ট|লিখেছেন|by|written by|author)\s*[:ঃ]?\s+"), re.I)
+_AUTHOR_LABEL = re.compile(_n(r"^(?:লেখক|প্রতিবেদক|প্রতিবেদন|রিপোর্ট|লিখেছেন|by|written by|published by|author)\s*[:ঃ]?\s+"),
+                           re.I)
 
 
 def _clean_authors(values: list[str]) -> list[str]:

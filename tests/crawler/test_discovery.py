@@ -108,3 +108,14 @@ def test_json_api_items():
     assert [d.url for d in discover(KALERKANTHO, src, body.encode(), src.url)] == [
         "https://www.kalerkantho.com/online/world/2025/11/16/5"
     ]
+
+
+def test_listing_selector_with_several_parts_takes_links_from_every_part():
+    html = """<div class="lead"><a href="/online/world/2025/11/16/21">প্রধান খবর</a></div>
+      <ul class="more"><li><a href="/online/world/2025/11/16/22">আরও একটি খবর</a></li></ul>"""
+    src = DiscoverySource(type="listing", url="https://www.kalerkantho.com/online/world", links="div.lead a, ul.more a")
+    found = discover(KALERKANTHO, src, html.encode(), src.url)
+    assert [d.url for d in found] == [
+        "https://www.kalerkantho.com/online/world/2025/11/16/21",
+        "https://www.kalerkantho.com/online/world/2025/11/16/22",
+    ]
