@@ -39,6 +39,51 @@ EXTRA = {
     "somoyerkonthosor": [f"{PA} row 141 ", f"{PA} row 474 "],   # Ronaldo ("রুশ মডেল"); South Korea only
     "vietnamvn": [f"{PA} row 151 ", f"{JU} row 60 "],           # Zelensky (Russia only); Paris Olympics closing
 }
+# outlets modelled from research/outlets.md alone (West Bengal, international services, Cloudflare/API outlets)
+EXTRA.update({
+    "anandabazar": [f"{JU} row 51 ", f"{PA} row 174 "],        # Russia only; China only
+    "sangbadpratidin": [f"{JU} row 447 ", f"{PA} row 474 "],   # Putin (Russia only); South Korea only
+    "eisamay": [f"{PA} row 151 ", f"{JU} row 70 "],            # Zelensky (Russia only); Kim look-alike
+    "bartaman": [f"{JU} row 449 ", f"{JU} row 636 "],          # Putin (Russia only); cricket
+    "zee24ghanta": [f"{JU} row 450 ", f"{PA} row 597 "],       # Russia only; kabaddi
+    "bbcbangla": [f"{PA} row 424 ", f"{JU} row 65 "],          # Russia only; cricket
+    "dwbangla": [f"{PA} row 541 ", f"{JU} row 60 "],           # Russia only; Paris Olympics closing
+    "voabangla": [f"{JU} row 195 ", f"{PA} row 33 "],          # Russia only; US delegation at the EC
+    "cribangla": [f"{JU} row 447 ", f"{PA} row 174 "],         # Putin (Russia only); Xi on Taiwan
+    "parstoday": [f"{JU} row 449 ", f"{PA} row 601 "],         # Putin (Russia only); Iran bombing
+    "banglanews24": [f"{JU} row 51 ", f"{JU} row 65 "],        # Russia only; cricket
+    "bonikbarta": [f"{PA} row 151 ", f"{PA} row 294 "],        # Russia only; BYD (China only)
+    "kalbela": [f"{JU} row 70 ", f"{JU} row 1 "],              # Kim look-alike; NBSP in body
+})
+# JavaScript outlets (site.yaml `render: script`): the fixture page is the RENDERED page, as the crawler's browser
+# (scrapy-playwright) hands it on, since the raw HTML carries no article text
+EXTRA.update({
+    "dhakapost": [f"{PA} row 3 ", f"{JU} row 65 "],            # op-ed, Russia only (/opinion/…); cricket
+})
+
+
+def fixture_page(server: ReplayServer, site: Site, a: ReplayArticle):
+    """The page a fixture stores: as served, or as rendered by a browser for `render: script` sites."""
+    return server.render(site.id, a.path, FIXTURE_NOW, dom=site.config.get("render") == "script")
+
+# Bangladeshi outlets modelled on dataset rows (build_data.DATASET_OUTLETS)
+EXTRA.update({
+    "prothomalo": [f"{PA} row 424 ", f"{PA} row 323 "],        # Zelensky (Russia only); coaches from South Korea
+    "kalerkantho": [f"{JU} row 195 ", f"{PA} row 565 "],       # Kursk (Russia only); cricket umpire
+    "jugantor": [f"{JU} row 449 ", f"{JU} row 68 "],           # Putin (Russia only); Olympics, inline credit
+    "bdpratidin": [f"{JU} row 266 ", f"{PA} row 604 "],        # Kursk (Russia only); road accident
+    "samakal": [f"{PA} row 123 ", f"{JU} row 53 "],            # India's reserves (Russia); Ukraine only
+    "ittefaq": [f"{JU} row 103 ", f"{JU} row 457 "],           # Rooppur loan (Russia); Olympics, inline credit
+    "nayadiganta": [f"{PA} row 255 ", f"{JU} row 122 "],       # news digest (Russia); Korean factory
+    "mzamin": [f"{PA} row 333 ", f"{PA} row 189 "],            # observers incl. Russia; Xi (China only)
+    "bdnews24": [f"{PA} row 340 ", f"{JU} row 124 "],          # Asimov (born in Russia); college principal
+    "banglatribune": [f"{PA} row 178 ", f"{PA} row 671 "],     # column (Russia); US debt (Ukraine only)
+    "jagonews24": [f"{PA} row 590 ", f"{JU} row 272 "],        # business (Russia); entertainment
+    "somoynews": [f"{PA} row 265 ", f"{JU} row 240 "],         # world in the new year (Russia); court
+    "ajkerpatrika": [f"{PA} row 3 ", f"{JU} row 460 "],        # op-ed (Russia, Putin); cricket
+    "deshrupantor": [f"{PA} row 250 ", f"{PA} row 23 "],       # editorial (Russia); cricket
+    "khaborerkagoj": [f"{PA} row 245 ", f"{JU} row 430 "],     # column (Ukraine only); "রুশদ" in a name
+})
 
 def _clean(text: str) -> str:
     return fold(text).strip()
@@ -79,7 +124,7 @@ def export(out: Path = OUT) -> list[Path]:
         folder = out / site.id
         folder.mkdir(parents=True, exist_ok=True)
         for a in fixture_articles(site):
-            page = server.render(site.id, a.path, FIXTURE_NOW)
+            page = fixture_page(server, site, a)
             assert page.status == 200, (site.id, a.path, page.status)
             html_path = folder / f"{a.slug}.html"
             html_path.write_bytes(page.body)

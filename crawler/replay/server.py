@@ -14,6 +14,8 @@ Control API (any Host, reserved path prefix /_replay/):
     POST /_replay/edit | PATCH /_replay/articles
                                             edit: {"url" or "slug" (+ "outlet"), any of "title", "paragraphs",
                                             "section", "authors", "credit", "updated" (default: now)}
+    POST /_replay/challenge                 {"outlet", "path" (or "url"), optional "on" (default true)}: answer
+                                            that path with the site's bot-challenge page (or stop doing so)
     POST /_replay/reset                     back to the default sites
 
 Discovery documents and article pages carry Last-Modified and ETag and answer 304 to a matching If-None-Match
@@ -40,6 +42,7 @@ from .site import DEFAULT_OUTLETS, Page, ReplayArticle, Site, build_default_site
 
 log = logging.getLogger(__name__)
 CONTROL_PREFIX = "/_replay/"
+DISCOVERY_KINDS = ("rss", "news_sitemap", "listing", "sitemap_index", "json_api")
 
 
 class ReplayError(ValueError):
@@ -160,11 +163,16 @@ class ReplayServer:
         except KeyError:
             raise ReplayError(f"unknown outlet {outlet!r}; known: {sorted(self.sites)}") from None
 
-    def render(self, outlet: str, path: str, now: float | datetime | None = None) -> Page:
-        """The page `outlet` serves at `path` (no HTTP; used by fixtures and tests)."""
+    def render(self, outlet: str, path: str, now: float | datetime | None = None, *,
+               dom: bool | None = None) -> Page:
+        """The page `outlet` shows at `path` (no HTTP; used by fixtures and tests). For a site with `render: script`
+        (a JavaScript outlet) that is by default the article page as a browser's DOM shows it once the page's
+        scripts ran; `dom=False` gives the raw HTML the server sends (what HTTP clients get)."""
         ts = _to_epoch(now) if now is not None else self.clock()
         site = self.site(outlet)
-        return site.respond(path, datetime.fromtimestamp(ts, site.tz), self.elapsed(ts))
+        if dom is None:
+            dom = site.config.get("render") == "script"
+        return site.respond(path, datetime.fromtimestamp(ts, site.tz), self.elapsed(ts), dom=dom)
 
     # -- control ---------------------------------------------------------------------------------------------
     def add_article(self, outlet: str, title: str, paragraphs: list[str], *, section: str | None = None,
@@ -226,6 +234,18 @@ class ReplayServer:
             art.last_modified = max(art.last_modified, int(now))
             return self._state_of(site, art, self.elapsed(now))
 
+    def set_challenge(self, outlet: str, path: str, on: bool = True) -> dict[str, Any]:
+        """Serve `outlet`'s bot-challenge page (site.yaml `challenge`) at `path` (a path or a full URL), or stop."""
+        site = self.site(outlet)
+        if not (site.config.get("challenge") or {}).get("file"):
+            raise ReplayError(f"{outlet} has no challenge page configured")
+        if path.startswith(("http://", "https://")):
+            parts = urlsplit(path)
+            path = parts.path + ("?" + parts.query if parts.query else "")
+        with self.lock, site.lock:
+            (site.challenge_paths.add if on else site.challenge_paths.discard)(path)
+            return {"outlet": outlet, "challenged": sorted(site.challenge_paths)}
+
     def reset(self) -> None:
         with self.lock:
             self.sites = build_default_sites(self._outlets)
@@ -267,7 +287,7 @@ class ReplayServer:
                 "sites": {
                     sid: {"name": s.name, "base_url": s.base_url, "hosts": list(s.hosts),
                           "discovery": [s.url(p) for p, r in s.routes.items() if r["kind"] in
-                                        ("rss", "news_sitemap", "listing")],
+                                        DISCOVERY_KINDS],
                           "articles": [self._state_of(s, a, elapsed) for a in s.articles]}
                     for sid, s in self.sites.items()},
             }
@@ -348,7 +368,7 @@ class ReplayHandler(BaseHTTPRequestHandler):
         self._control("PATCH")
 
     def _get(self, head: bool) -> None:
-        host, path, _query = self._target()
+        host, path, query = self._target()
         if path.startswith(CONTROL_PREFIX):
             if path == CONTROL_PREFIX + "state":
                 return self._json(200, self.replay.state())
@@ -358,7 +378,7 @@ class ReplayHandler(BaseHTTPRequestHandler):
         site = self.replay.site_for_host(host)
         if site is None:
             return self._index(host, path, head)
-        page = self.replay.render(site.id, path)
+        page = self.replay.render(site.id, path + ("?" + query if query else ""), dom=False)
         headers = list(page.headers)
         if page.last_modified is not None:
             headers.append(("Last-Modified", bndate.http_date(page.last_modified)))
@@ -393,7 +413,7 @@ class ReplayHandler(BaseHTTPRequestHandler):
             return self._send(404, f"unknown host {host!r}\n".encode(), "text/plain; charset=utf-8", head=head)
         rows = "".join(
             f"<li>{s.name}: hosts {', '.join(s.hosts)}; discovery "
-            f"{', '.join(s.url(p) for p, r in s.routes.items() if r['kind'] in ('rss', 'news_sitemap', 'listing'))}</li>"
+            f"{', '.join(s.url(p) for p, r in s.routes.items() if r['kind'] in DISCOVERY_KINDS)}</li>"
             for s in self.replay.sites.values())
         body = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>bnwatch outlet replay</title></head><body>"
                 f"<h1>bnwatch outlet replay</h1><p>Send the outlet's host in the Host header.</p><ul>{rows}</ul>"
@@ -417,6 +437,12 @@ class ReplayHandler(BaseHTTPRequestHandler):
                 if not ref:
                     raise ReplayError("url or slug is required")
                 return self._json(200, self.replay.edit_article(ref, **data))
+            if path == CONTROL_PREFIX + "challenge" and method == "POST":
+                data = self._read_json()
+                ref = data.get("path") or data.get("url")
+                if not data.get("outlet") or not ref:
+                    raise ReplayError("outlet and path (or url) are required")
+                return self._json(200, self.replay.set_challenge(data["outlet"], ref, bool(data.get("on", True))))
             if path == CONTROL_PREFIX + "reset" and method == "POST":
                 self.replay.reset()
                 return self._json(200, {"ok": True})

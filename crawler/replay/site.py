@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import re
 import threading
 import unicodedata
 from dataclasses import dataclass, field
@@ -31,7 +32,10 @@ from . import bndate
 HERE = Path(__file__).resolve().parent
 SITES_DIR = HERE / "sites"
 DATA_DIR = HERE / "data"
-DEFAULT_OUTLETS = ("dailyinqilab", "somoyerkonthosor", "vietnamvn")
+# every modelled outlet: a folder with a site.yaml under sites/ and its data file under data/
+DEFAULT_OUTLETS = tuple(sorted(p.parent.name for p in SITES_DIR.glob("*/site.yaml")
+                               if (DATA_DIR / f"{p.parent.name}.json").exists()))
+DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass
@@ -125,7 +129,14 @@ class Site:
         self.templates = templates
         self.fragments = {k: Template(v) for k, v in (config.get("fragments") or {}).items()}
         self.articles: list[ReplayArticle] = articles
-        self.routes = {r["path"]: r for r in config.get("routes") or []}
+        self.routes = {r["path"]: r for r in config.get("routes") or [] if "{date}" not in r["path"]}
+        # routes with a {date} in their path (daily sitemaps, per-day archives): (regex, route)
+        self.dated_routes = [(re.compile("^" + re.escape(r["path"]).replace(re.escape("{date}"), f"({DATE_RE.pattern})")
+                                         + "$"), r) for r in config.get("routes") or [] if "{date}" in r["path"]]
+        # paths answered with a bot-challenge page instead of their content (config `challenge.paths`, or at run
+        # time through the control API)
+        self.challenge_paths: set[str] = set((config.get("challenge") or {}).get("paths") or [])
+        self._folder: Path | None = None
         self.lock = threading.RLock()
         self._dateline = bndate.FORMATS[config["dateline"]]
         self._masthead = bndate.MASTHEADS[config["masthead"]]
@@ -143,7 +154,9 @@ class Site:
         templates = {p.stem: Template(p.read_text(encoding="utf-8")) for p in folder.glob("*.html")}
         data = json.loads((data_dir / f"{outlet_id}.json").read_text(encoding="utf-8"))
         articles = [ReplayArticle.from_dict(outlet_id, a) for a in data["articles"]]
-        return cls(config, templates, articles)
+        site = cls(config, templates, articles)
+        site._folder = folder
+        return site
 
     # -- state -----------------------------------------------------------------------------------------------
     def url(self, path: str) -> str:
@@ -201,21 +214,59 @@ class Site:
     def _item_values(self, a: ReplayArticle) -> dict[str, Any]:
         return {"url": self.url(a.path), "title": a.title, "summary": _summary(a), "image": self.image(a),
                 "published_text": self.dateline(a.published), "source_name": a.source_name,
-                "short_title": a.title if len(a.title) <= 40 else a.title[:40].rsplit(" ", 1)[0] + "…"}
+                "short_title": a.title if len(a.title) <= 40 else a.title[:40].rsplit(" ", 1)[0] + "…",
+                # listings that print machine dates (Ittefaq's data-published="2026-03-21T10:18:32+06:00")
+                "published_iso": bndate.iso(a.published.astimezone(self.tz)),
+                "updated_iso": bndate.iso(a.updated.astimezone(self.tz)), "section": a.section, "path": a.path}
 
     def image(self, a: ReplayArticle) -> str:
         return self.config.get("image", "")
 
     # -- pages -----------------------------------------------------------------------------------------------
-    def respond(self, path: str, now: datetime, elapsed: float) -> Page:
+    def respond(self, path: str, now: datetime, elapsed: float, dom: bool = False) -> Page:
+        """`dom=True`: an article page of a `render: script` site as a browser shows it after its scripts ran."""
         with self.lock:
-            return self._respond(path, now, elapsed)
+            return self._respond(path, now, elapsed, dom)
 
-    def _respond(self, path: str, now: datetime, elapsed: float) -> Page:
+    def _respond(self, path: str, now: datetime, elapsed: float, dom: bool = False) -> Page:
+        # `path` may carry a query string: routes and articles whose path has one (section.php?cID=15) match it
+        # exactly; anything else is answered as if the query were absent (?page=2 shows the same listing)
+        full, bare = path, path.split("?", 1)[0]
+        if full in self.challenge_paths or bare in self.challenge_paths:
+            return self.challenge_page()
+        if full != bare and (full in self.routes or any(a.path == full for a in self.articles)):
+            path = full
+        else:
+            path = bare
+        for prefix in self.config.get("redirect_prefixes") or []:
+            rest = path[len(prefix):]
+            if path.startswith(prefix + "/") and any(a.path in (rest, rest.rstrip("/")) for a in self.visible(elapsed)):
+                return Page(301, "text/html; charset=utf-8", b"", headers=(("Location", self.url(rest)),))
+        route, day = self.routes.get(path), None
+        if route is None:
+            for pattern, r in self.dated_routes:
+                m = pattern.match(path)
+                if m:
+                    route, day = r, m.group(1)
+                    break
+        if route and route["kind"] in ("sitemap_index", "json_api", "challenge"):
+            if route["kind"] == "challenge":
+                return self.challenge_page()
+            lm = self.discovery_last_modified(elapsed, now.timestamp())
+            if route["kind"] == "sitemap_index":
+                return Page(200, "application/xml; charset=utf-8", self.sitemap_index(route, elapsed), lm)
+            return Page(200, "application/json; charset=utf-8", self.json_api(route, elapsed), lm)
+        if route and day is not None:
+            lm = self.discovery_last_modified(elapsed, now.timestamp())
+            if route["kind"] == "news_sitemap":
+                return Page(200, "application/xml; charset=utf-8", self.news_sitemap(route, elapsed, day), lm)
+        return self._respond_plain(path, route, now, elapsed, dom)
+
+    def _respond_plain(self, path: str, route: dict[str, Any] | None, now: datetime, elapsed: float,
+                       dom: bool = False) -> Page:
         if path == "/robots.txt":
             return Page(200, "text/plain; charset=utf-8", self.config.get("robots", "").encode(),
                         last_modified=None)
-        route = self.routes.get(path)
         ts = now.timestamp()
         if route:
             kind = route["kind"]
@@ -230,7 +281,7 @@ class Site:
                 return Page(200, "text/html; charset=utf-8", self.listing(route, path, now, elapsed), lm)
         article = next((a for a in self.visible(elapsed) if a.path == path or a.path == path.rstrip("/")), None)
         if article is not None:
-            body = self.article_page(article, now, elapsed)
+            body = self.article_page(article, now, elapsed, dom=dom)
             return Page(200, "text/html; charset=utf-8", body, article.last_modified,
                         etag=f'W/"{article.content_tag()}"')
         return self.not_found(now)
@@ -286,9 +337,11 @@ class Site:
                           "logo": {"@type": "ImageObject", "url": self.base_url + "/logo.png"}},
             "description": _summary(a),
         }
+        if self.config.get("jsonld_article_body"):  # Prothom Alo, Samakal, Jugantor carry the whole body there
+            data["articleBody"] = "\n\n".join(a.served_paragraphs())
         return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
 
-    def article_page(self, a: ReplayArticle, now: datetime, elapsed: float) -> bytes:
+    def article_page(self, a: ReplayArticle, now: datetime, elapsed: float, dom: bool = False) -> bytes:
         others = [o for o in self.visible(elapsed) if o.slug != a.slug]
         related = others[: int(self.config.get("related_count", 10))]
         same = [o for o in others if o.section_slug == a.section_slug][: int(self.config.get("same_section_count", 5))]
@@ -304,8 +357,36 @@ class Site:
             "credit_html": self.credit_html(a), "jsonld_html": self.jsonld(a),
             "related_html": "\n".join(self.frag("related_item", **self._item_values(o)) for o in related),
             "same_section_html": "\n".join(self.frag("same_section_item", **self._item_values(o)) for o in same),
+            "data_model_html": self.data_model(a, others), "id": a.slug, "section_slug": a.section_slug,
+            "authors_text": ", ".join(a.authors), "headline": a.title,
         }
+        if self.config.get("render") == "script":
+            values = self.script_rendered(values, dom=dom)
         return self.page("article", **values).encode("utf-8")
+
+    # -- client-side rendering (site.yaml `render: script`) ----------------------------------------------------
+    #: the article values a `render: script` site leaves out of its HTML and ships in a script instead
+    RENDER_FIELDS = ("headline", "authors_html", "published_text", "updated_text", "body_html", "credit_html")
+
+    def script_rendered(self, values: dict[str, Any], dom: bool = False) -> dict[str, Any]:
+        """`render: script` (JavaScript outlets such as Next.js App Router sites): the page ships the article
+        (`render_fields`, default RENDER_FIELDS) as a JSON string inside a script — `self.__next_f.push([1, "…"])`
+        as React Server Components do — with every non-ASCII character \\u-escaped, and an inline script writes it
+        into the elements marked `data-rsc="<field>"` once the document has loaded. So the article text is NOT in
+        the raw HTML; only a browser that runs scripts sees it. `dom=True` gives the page as the browser's DOM
+        looks afterwards (the fields filled in, the scripts still there): what the golden fixtures store."""
+        fields = tuple(self.config.get("render_fields") or self.RENDER_FIELDS)
+        payload = {}
+        out = dict(values)
+        for name in fields:
+            html_value = values[name] if name.endswith("_html") else _esc(values[name])
+            payload[name] = html_value
+            out[name + "_html" if not name.endswith("_html") else name] = html_value if dom else ""
+            if not name.endswith("_html"):
+                out.pop(name, None)
+        inner = json.dumps(payload, ensure_ascii=True)
+        out["render_payload_html"] = json.dumps(inner, ensure_ascii=True).replace("</", "<\\/")
+        return out
 
     def listing(self, route: dict[str, Any], path: str, now: datetime, elapsed: float) -> bytes:
         arts = [a for a in self.visible(elapsed)
@@ -320,9 +401,18 @@ class Site:
         return self.page("listing", **values).encode("utf-8")
 
     def rss(self, route: dict[str, Any], elapsed: float, last_modified: int) -> bytes:
+        """RSS 2.0 of the visible articles (of the route's `section_slug` only, for per-section feeds such as
+        Jagonews24's /rss/sports.xml); `full_text: true` adds the body as content:encoded (Samakal, Jagonews24,
+        Bangla Tribune feeds carry the whole article)."""
         items = []
+        full = bool(route.get("full_text"))
         for a in self.visible(elapsed):
+            if route.get("section_slug") and a.section_slug != route["section_slug"]:
+                continue
             creators = "".join(f"\n      <dc:creator><![CDATA[{n}]]></dc:creator>" for n in a.authors)
+            if full:
+                paras = "".join(f"<p>{html.escape(p, quote=False)}</p>" for p in a.served_paragraphs())
+                creators += f"\n      <content:encoded><![CDATA[{paras}]]></content:encoded>"
             items.append(
                 f"    <item>\n      <title>{xml_escape(a.title)}</title>\n      <link>{xml_escape(self.url(a.path))}</link>"
                 f"\n      <guid isPermaLink=\"true\">{xml_escape(self.url(a.path))}</guid>"
@@ -333,7 +423,8 @@ class Site:
         build = bndate.rfc822(datetime.fromtimestamp(last_modified, self.tz))
         xml = (
             '<?xml version="1.0" encoding="UTF-8"?>\n'
-            '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:dc="http://purl.org/dc/elements/1.1/">\n'
+            '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:dc="http://purl.org/dc/elements/1.1/"'
+            + (' xmlns:content="http://purl.org/rss/1.0/modules/content/"' if full else "") + ">\n"
             "  <channel>\n"
             f"    <title>{xml_escape(route.get('title', self.name))}</title>\n"
             f'    <atom:link href="{xml_escape(feed_url)}" rel="self" type="application/rss+xml"/>\n'
@@ -346,9 +437,11 @@ class Site:
             + "  </channel>\n</rss>\n")
         return xml.encode("utf-8")
 
-    def news_sitemap(self, route: dict[str, Any], elapsed: float) -> bytes:
+    def news_sitemap(self, route: dict[str, Any], elapsed: float, day: str | None = None) -> bytes:
         urls = []
         for a in self.visible(elapsed):
+            if day is not None and a.published.astimezone(self.tz).date().isoformat() != day:
+                continue
             urls.append(
                 f"  <url>\n    <loc>{xml_escape(self.url(a.path))}</loc>\n"
                 f"    <lastmod>{bndate.iso(a.updated.astimezone(self.tz))}</lastmod>\n"
@@ -363,10 +456,120 @@ class Site:
                + "\n".join(urls) + ("\n" if urls else "") + "</urlset>\n")
         return xml.encode("utf-8")
 
+    # -- further discovery shapes and pages (generic: configured per site in site.yaml) ------------------------
+    def sitemap_index(self, route: dict[str, Any], elapsed: float) -> bytes:
+        """<sitemapindex> of the route's `children`: a path with {date} gives one child per day that has visible
+        articles (newest first, lastmod = that day's latest update), a fixed path one child."""
+        entries = []
+        visible = self.visible(elapsed)
+        for child in route.get("children") or []:
+            if "{date}" in child:
+                days: dict[str, datetime] = {}
+                for a in visible:
+                    d = a.published.astimezone(self.tz).date().isoformat()
+                    days[d] = max(days.get(d, a.updated), a.updated)
+                for d in sorted(days, reverse=True):
+                    entries.append((child.replace("{date}", d), days[d]))
+            elif visible:
+                entries.append((child, max(a.updated for a in visible)))
+        body = "".join(f"  <sitemap>\n    <loc>{xml_escape(self.url(p))}</loc>\n"
+                       f"    <lastmod>{bndate.iso(lm.astimezone(self.tz))}</lastmod>\n  </sitemap>\n"
+                       for p, lm in entries)
+        return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+                '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + body +
+                "</sitemapindex>\n").encode("utf-8")
+
+    def article_values(self, a: ReplayArticle) -> dict[str, Any]:
+        """Named values of an article for JSON API items and embedded data models."""
+        local_pub, local_upd = a.published.astimezone(self.tz), a.updated.astimezone(self.tz)
+        return {
+            "id": a.slug, "slug": a.slug, "path": a.path, "url": self.url(a.path), "title": a.title,
+            "summary": _summary(a), "image": self.image(a), "section": a.section, "section_slug": a.section_slug,
+            "authors": list(a.authors), "author": ", ".join(a.authors),
+            "published_iso": bndate.iso(local_pub), "updated_iso": bndate.iso(local_upd),
+            "published_sql": f"{local_pub:%Y-%m-%d %H:%M:%S}", "updated_sql": f"{local_upd:%Y-%m-%d %H:%M:%S}",
+            "published_epoch": int(a.published.timestamp()), "updated_epoch": int(a.updated.timestamp()),
+            "published_epoch_ms": int(a.published.timestamp()) * 1000,
+            "updated_epoch_ms": int(a.updated.timestamp()) * 1000,
+            "published_text": self.dateline(a.published),
+        }
+
+    def json_api(self, route: dict[str, Any], elapsed: float) -> bytes:
+        """A JSON list API: the visible articles (of the route's section, at most `limit`) as items whose keys map
+        to article values (`item: {json key: value name}`; a value name starting with "=" is a constant; a
+        `prefix:value` name prepends a constant), under the dotted `items_path`, inside the `envelope` fields."""
+        arts = [a for a in self.visible(elapsed)
+                if not route.get("section_slug") or a.section_slug == route["section_slug"]]
+        arts = arts[: int(route.get("limit", 20))]
+        items = []
+        for a in arts:
+            values = self.article_values(a)
+            item = {}
+            for key, name in (route.get("item") or {"url": "url", "title": "title"}).items():
+                if isinstance(name, str) and name.startswith("="):
+                    item[key] = name[1:]
+                elif isinstance(name, str) and ":" in name and not name.startswith("http"):
+                    prefix, _, vname = name.partition(":")
+                    item[key] = prefix + str(values[vname])
+                else:
+                    item[key] = values[name]
+            items.append(item)
+        data: Any = items
+        for key in reversed([k for k in str(route.get("items_path", "")).split(".") if k]):
+            data = {key: data}
+        if isinstance(data, dict):
+            data = {**(route.get("envelope") or {}), **data}
+        return json.dumps(data, ensure_ascii=False).encode("utf-8")
+
+    def challenge_page(self) -> Page:
+        """The bot-challenge interstitial configured in `challenge` (file, status, headers), e.g. a real Cloudflare
+        "Just a moment..." page: served verbatim instead of the content of a challenged path."""
+        cfg = self.config.get("challenge") or {}
+        body = b""
+        if cfg.get("file") and self._folder is not None:
+            body = (self._folder / cfg["file"]).read_bytes()
+        headers = tuple((str(k), str(v)) for k, v in (cfg.get("headers") or {}).items())
+        return Page(int(cfg.get("status", 403)), "text/html; charset=UTF-8", body, headers=headers)
+
+    def data_model(self, a: ReplayArticle, others: list[ReplayArticle]) -> str:
+        """The article's embedded JSON data model for server-rendered JS sites (`data_model` in site.yaml):
+        "cps" — the BBC World Service CPS asset shape read by Simorgh (metadata.firstPublished epoch seconds,
+        lastUpdated epoch ms, content.blocks of paragraphs, promo headlines, relatedContent); "app_state" — a
+        page-state object ({"article": {...}}) as React SSR sites embed it."""
+        kind = self.config.get("data_model")
+        if not kind:
+            return ""
+        v = self.article_values(a)
+        if kind == "cps":
+            asset = self.config.get("data_model_asset_prefix", "") + a.path
+            data = {
+                "metadata": {"id": f"urn:bbc:ares::asset:{asset.strip('/')}", "locators": {"assetUri": a.path},
+                             "type": "STY", "language": "bn", "firstPublished": v["published_epoch"],
+                             "lastPublished": v["updated_epoch"], "lastUpdated": v["updated_epoch_ms"],
+                             "options": {"allowDateStamp": True, "allowHeadline": True,
+                                         "allowRelatedStoriesBox": True, "includeComments": False},
+                             "passport": {"category": {"categoryName": "News"}}},
+                "content": {"blocks": [{"type": "heading", "text": a.title}] +
+                            [{"type": "paragraph", "text": p, "markupType": "plain_text"}
+                             for p in a.served_paragraphs()]},
+                "promo": {"headlines": {"headline": a.title}, "locators": {"assetUri": a.path},
+                          "summary": v["summary"], "timestamp": v["updated_epoch_ms"], "type": "cps"},
+                "relatedContent": {"section": {"name": a.section, "uri": self.section_url(a)},
+                                   "groups": [{"promos": [{"headlines": {"headline": o.title},
+                                                           "locators": {"assetUri": o.path}} for o in others[:4]]}]},
+            }
+        else:
+            data = {"article": {"id": a.slug, "title": a.title, "url": v["url"], "firstPublished": v["published_iso"],
+                                "lastModified": v["updated_iso"], "section": a.section, "authors": a.authors,
+                                "teaser": v["summary"]}}
+        return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+
     # -- mutation (the server holds the clock) ---------------------------------------------------------------
     def new_path(self, published: datetime, section_slug: str, slug: str | None) -> tuple[str, str]:
         scheme = self.config.get("url_scheme")
         taken = {a.slug for a in self.articles}
+        if scheme == "template":
+            return self._template_path(published, section_slug, slug, taken)
         if scheme == "numeric_id":
             ids = [int(a.path.rsplit("/", 1)[-1]) for a in self.articles if a.path.rsplit("/", 1)[-1].isdigit()]
             aid = max(ids + [620000]) + 1
@@ -386,6 +589,39 @@ class Site:
         while candidate in taken:
             candidate, n = f"{base}-{n}", n + 1
         return candidate, f"/bn/{candidate}"
+
+    def _template_path(self, published: datetime, section_slug: str, slug: str | None,
+                       taken: set[str]) -> tuple[str, str]:
+        """url_scheme "template": `path_template` with {id}, {section_slug}, {yyyy}, {mm}, {dd}, {yymmdd}, {slug}
+        placeholders; the id is `id_style` numeric (one more than the largest numeric id so far), hex, alnum,
+        lower (a-z0-9) or slug (the given slug or the title-less default), `id_length` characters."""
+        tpl = self.config["path_template"]
+        style, length = self.config.get("id_style", "numeric"), int(self.config.get("id_length", 12))
+        local = published.astimezone(self.tz)
+        n = 0
+        while True:
+            if style == "numeric":
+                nums = [int(t) for t in taken if t.isdigit()]
+                new_id = str(max(nums + [int(self.config.get("id_start", 100000))]) + 1 + n)
+            elif style == "slug":
+                new_id = (slug or "news-update") + (f"-{n + 1}" if n else "")
+            else:
+                alphabet = {"hex": "0123456789abcdef", "lower": "abcdefghijklmnopqrstuvwxyz0123456789",
+                            "alnum": "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"}[style]
+                digest = int(hashlib.sha1(f"{published.isoformat()}/{n}/{len(self.articles)}".encode()).hexdigest(), 16)
+                chars = []
+                for _ in range(length):
+                    digest, r = divmod(digest, len(alphabet))
+                    chars.append(alphabet[r])
+                new_id = "".join(chars)
+            new_id = self.config.get("id_prefix", "") + new_id + self.config.get("id_suffix", "").format(
+                yymmdd=f"{local:%y%m%d}")
+            if new_id not in taken:
+                break
+            n += 1
+        path = tpl.format(id=new_id, section_slug=section_slug, yyyy=f"{local:%Y}", mm=f"{local:%m}",
+                          dd=f"{local:%d}", yymmdd=f"{local:%y%m%d}", slug=slug or "news-update")
+        return new_id, path
 
     def add(self, article: ReplayArticle) -> ReplayArticle:
         with self.lock:

@@ -3,16 +3,23 @@ from __future__ import annotations
 import http.client
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from bnwatch.outlets import Registry
 from crawler.replay import ReplayServer
+from crawler.replay.site import DEFAULT_OUTLETS, Site
 
 ROOT = Path(__file__).resolve().parents[3]
-OUTLETS = ("dailyinqilab", "somoyerkonthosor", "vietnamvn")
+# every modelled outlet (crawler/replay/sites/*/site.yaml with data), and a host each one answers on
+OUTLETS = DEFAULT_OUTLETS
 HOSTS = {"dailyinqilab": "dailyinqilab.com", "somoyerkonthosor": "www.somoyerkonthosor.com",
          "vietnamvn": "www.vietnam.vn"}
+for _o in OUTLETS:
+    if _o not in HOSTS:
+        _site = Site.load(_o)
+        HOSTS[_o] = urlsplit(_site.base_url).hostname
 
 
 @dataclass
@@ -51,9 +58,8 @@ class Client:
         return self.request("GET", host, path, headers={k.replace("_", "-"): v for k, v in headers.items()})
 
     def get_url(self, url: str, **headers: str) -> Response:
-        from urllib.parse import urlsplit
         parts = urlsplit(url)
-        return self.get(parts.netloc, parts.path or "/", **headers)
+        return self.get(parts.netloc, (parts.path or "/") + ("?" + parts.query if parts.query else ""), **headers)
 
 
 class FakeClock:

@@ -6,11 +6,13 @@ import json
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
 from email.utils import format_datetime
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import pytest
+from parsel import Selector
 
 from crawler.replay import ReplayServer
+from crawler.replay.site import Site
 
 from .conftest import HOSTS, OUTLETS, Client
 
@@ -28,13 +30,35 @@ def discovery_urls(client: Client, registry, outlet: str) -> dict[str, list[str]
         if source.type == "sitemap":
             root = ET.fromstring(resp.body)
             urls = [u.findtext("sm:loc", namespaces=NS) for u in root.findall("sm:url", NS)]
+            # a sitemap index: the article URLs are in its child sitemaps
+            for child in [c.findtext("sm:loc", namespaces=NS) for c in root.findall("sm:sitemap", NS)]:
+                child_resp = client.get_url(child)
+                assert child_resp.status == 200, child
+                urls += [u.findtext("sm:loc", namespaces=NS)
+                         for u in ET.fromstring(child_resp.body).findall("sm:url", NS)]
         elif source.type == "rss":
             root = ET.fromstring(resp.body)
             urls = [i.findtext("link") for i in root.iter("item")]
+        elif source.type == "json_api":
+            assert resp.headers["content-type"].startswith("application/json")
+            data = json.loads(resp.body)
+            for key in (source.links or "").split("."):
+                data = data[key] if key else data
+            urls = [resolve(client, urljoin(source.url, item[source.link_field or "url"])) for item in data]
         else:
-            urls = Selector(text=resp.text).css(f"{source.links or 'a'}::attr(href)").getall()
+            # hrefs resolved against the page (Ittefaq's listing links are protocol-relative: //www.ittefaq.com.bd/…)
+            urls = [urljoin(source.url, h.strip())
+                    for h in Selector(text=resp.text).css(f"{source.links or 'a'}::attr(href)").getall()]
         found[source.url] = urls
     return found
+
+
+def resolve(client: Client, url: str) -> str:
+    """The URL a (permanent) redirect leads to, else the URL itself (Bonik Barta's API gives /home/… paths)."""
+    resp = client.get_url(url)
+    if resp.status in (301, 308):
+        return urljoin(url, resp.headers["location"])
+    return url
 
 
 @pytest.mark.parametrize("outlet", OUTLETS)
@@ -46,7 +70,7 @@ def test_each_site_is_served_by_its_host(client, replay, outlet):
         assert resp.status == 200, host
         assert resp.headers["content-type"].startswith("text/html")
         assert article.title in resp.text
-        assert f'<link rel="canonical" href="{site.url(article.path)}">' in resp.text
+        assert Selector(text=resp.text).css('link[rel="canonical"]::attr(href)').get() == site.url(article.path)
     # another outlet's host does not serve it
     other = next(o for o in OUTLETS if o != outlet)
     assert client.get(HOSTS[other], article.path).status == 404
@@ -128,8 +152,15 @@ def test_discovery_matches_the_crawlers_own_parser(client, replay, registry):
         site = replay.sites[outlet]
         seen = set()
         for source in o.discovery:
-            resp = client.get_url(source.url)
-            seen |= {d.url for d in discovery.discover(o, source, resp.body, source.url)}
+            docs = [source.url]
+            while docs:  # a sitemap index yields its child sitemaps as further discovery documents
+                doc = docs.pop()
+                resp = client.get_url(doc)
+                for d in discovery.discover(o, source, resp.body, doc):
+                    if d.is_source:
+                        docs.append(d.url)
+                    else:
+                        seen.add(resolve(client, d.url))
         assert seen == {site.url(a.path) for a in site.articles}, outlet
 
 
@@ -181,8 +212,9 @@ def test_added_article_shows_up_in_discovery_and_is_served(fresh, registry, outl
     assert registry.get(outlet).is_article_url(url), url
     after = discovery_urls(client, registry, outlet)
     assert any(url in urls for urls in after.values())
-    for u, etag in etags.items():  # the discovery documents changed: no 304 on the old validator
-        assert client.get_url(u, If_None_Match=etag).status == 200
+    for u, etag in etags.items():  # the discovery documents that list it changed: no 304 on the old validator
+        if url in after[u]:
+            assert client.get_url(u, If_None_Match=etag).status == 200
     page = client.get_url(url)
     assert page.status == 200 and "পিয়ংইয়ংয়ে পুতিন-কিম বৈঠক" in page.text and "দ্বিতীয় অনুচ্ছেদ।" in page.text
     assert url in {a["url"] for a in server.articles() if a["ru_nk"]}
@@ -280,3 +312,117 @@ def test_head_request(client, replay):
 def test_vietnam_root_redirects_to_the_bengali_edition(client):
     resp = client.get("www.vietnam.vn", "/")
     assert resp.status == 301 and resp.headers["location"] == "https://www.vietnam.vn/bn/"
+
+
+# -- bot challenges ------------------------------------------------------------------------------------------------
+
+CHALLENGE_SITES = [o for o in OUTLETS if (ReplayServer(outlets=(o,)).sites[o].config.get("challenge") or {}).get("file")]
+
+
+@pytest.mark.parametrize("outlet", CHALLENGE_SITES)
+def test_challenge_page_is_served_where_configured(client, replay, outlet):
+    """The real Cloudflare interstitial from the corpus, byte for byte, at the configured paths: the crawler's and
+    the clean stage's challenge detection both recognise it."""
+    from consumers.clean.extract import CHALLENGE, challenge_reason as page_challenge_reason
+    from crawler.challenge import challenge_reason
+
+    site = replay.sites[outlet]
+    cfg = site.config["challenge"]
+    real = (site._folder / cfg["file"]).read_bytes()
+    assert b"<title>Just a moment...</title>" in real
+    for path in cfg["paths"]:
+        resp = client.get(HOSTS[outlet], path)
+        assert resp.status == cfg.get("status", 403)
+        assert resp.body == real
+        assert resp.headers.get("cf-mitigated") == "challenge"
+        assert challenge_reason(resp.status, resp.body) == "cloudflare-challenge"
+        assert page_challenge_reason(resp.text) == CHALLENGE
+        # the query string does not get around it
+        assert client.get(HOSTS[outlet], path + "?page=2").body == real
+
+
+@pytest.mark.parametrize("outlet", CHALLENGE_SITES)
+def test_challenge_can_be_switched_on_for_any_url(fresh, outlet):
+    server, client, clock = fresh
+    site = server.sites[outlet]
+    url = site.url(site.articles[0].path)
+    assert client.get_url(url).status == 200
+    status, state = _post(client, "/_replay/challenge", {"outlet": outlet, "url": url})
+    assert status == 200 and site.articles[0].path in state["challenged"]
+    resp = client.get_url(url)
+    assert resp.status == 403 and b"Just a moment..." in resp.body and site.articles[0].title not in resp.text
+    assert _post(client, "/_replay/challenge", {"outlet": outlet, "url": url, "on": False})[0] == 200
+    assert client.get_url(url).status == 200
+    # outlets without a challenge page refuse
+    other = next(o for o in OUTLETS if o not in CHALLENGE_SITES)
+    assert _post(client, "/_replay/challenge", {"outlet": other, "path": "/"})[0] == 400
+
+
+def test_json_api_and_sitemap_index_shapes(client, replay):
+    """Generic discovery shapes of the site model: a JSON list API (items under a dotted path, fields mapped from
+    the article) and a sitemap index of daily news sitemaps."""
+    for outlet, site in replay.sites.items():
+        for path, route in site.routes.items():
+            if route["kind"] == "json_api":
+                data = json.loads(client.get(HOSTS[outlet], path).body)
+                for key in [k for k in str(route.get("items_path", "")).split(".") if k]:
+                    data = data[key]
+                assert data and all(set(route["item"]) == set(item) for item in data)
+            if route["kind"] == "sitemap_index":
+                root = ET.fromstring(client.get(HOSTS[outlet], path).body)
+                children = [c.findtext("sm:loc", namespaces=NS) for c in root.findall("sm:sitemap", NS)]
+                days = {a.published.astimezone(site.tz).date().isoformat() for a in site.articles}
+                assert len(children) == len(days) and all(any(d in c for d in days) for c in children)
+                for c in children:
+                    day = next(d for d in days if d in c)
+                    urls = ET.fromstring(client.get_url(c).body).findall("sm:url", NS)
+                    want = [a for a in site.articles if a.published.astimezone(site.tz).date().isoformat() == day]
+                    assert len(urls) == len(want)
+                # an unknown day is an empty sitemap, a malformed one a 404
+                assert client.get(HOSTS[outlet], "/sitemaps/sitemap-news-1999-01-01.xml").status in (200, 404)
+
+
+# -- dated discovery documents and full-text feeds (generic over the site models) ------------------------------------
+
+_MODELS = {o: Site.load(o) for o in OUTLETS}
+DATED = [(o, r["path"]) for o, site in _MODELS.items() for r in site.config.get("routes") or [] if "{date}" in r["path"]]
+
+
+@pytest.mark.parametrize("outlet,template", DATED, ids=[f"{o}:{p}" for o, p in DATED])
+def test_daily_sitemap_lists_that_days_articles(client, replay, registry, outlet, template):
+    """Daily sitemaps (Prothom Alo /sitemap/sitemap-daily-{date}.xml, Kaler Kantho /daily-sitemap/{date}/sitemap.xml…):
+    each day's document lists exactly the articles published that day (outlet time zone), all matching the outlet's
+    article patterns; a day without articles is an empty urlset."""
+    site = replay.sites[outlet]
+    o = registry.get(outlet)
+    days = {a.published.astimezone(site.tz).date().isoformat() for a in site.articles}
+    for day in days:
+        resp = client.get(HOSTS[outlet], template.replace("{date}", day))
+        assert resp.status == 200 and resp.headers["content-type"].startswith("application/xml")
+        urls = [u.findtext("sm:loc", namespaces=NS) for u in ET.fromstring(resp.body).findall("sm:url", NS)]
+        want = {site.url(a.path) for a in site.articles if a.published.astimezone(site.tz).date().isoformat() == day}
+        assert set(urls) == want and len(urls) == len(want)
+        assert all(o.is_article_url(u) for u in urls)
+    empty = client.get(HOSTS[outlet], template.replace("{date}", "1999-01-01"))
+    assert empty.status == 200 and not ET.fromstring(empty.body).findall("sm:url", NS)
+
+
+FULL_TEXT = [(o, p) for o, site in _MODELS.items() for p, r in site.routes.items()
+             if r["kind"] == "rss" and r.get("full_text")]
+
+
+@pytest.mark.parametrize("outlet,path", FULL_TEXT, ids=[f"{o}:{p}" for o, p in FULL_TEXT])
+def test_full_text_and_section_feeds(client, replay, outlet, path):
+    """Feeds that carry the whole article (content:encoded: Samakal, Jagonews24, Bangla Tribune, BD Pratidin) and
+    per-section feeds (Jagonews24 /rss/sports.xml, Bangla Tribune /feed/columns) list only their section."""
+    feedparser = pytest.importorskip("feedparser")
+    site = replay.sites[outlet]
+    route = site.routes[path]
+    feed = feedparser.parse(client.get(HOSTS[outlet], path).body)
+    assert not feed.bozo, feed.get("bozo_exception")
+    want = [a for a in site.visible(replay.elapsed())
+            if not route.get("section_slug") or a.section_slug == route["section_slug"]]
+    assert [e.link for e in feed.entries] == [site.url(a.path) for a in want] and want
+    for e, a in zip(feed.entries, want):
+        text = Selector(text=e.content[0].value).css("p")
+        assert ["".join(p.css("::text").getall()) for p in text] == a.served_paragraphs()
