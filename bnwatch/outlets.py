@@ -10,7 +10,9 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from functools import cached_property
+from zoneinfo import ZoneInfo
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -37,6 +39,14 @@ class DiscoverySource:
     links: str | None = None
     link_field: str | None = None
     interval: float | None = None
+
+    def url_for(self, tz: str, now: datetime | None = None) -> str:
+        """The URL to fetch now: `{date}` (daily sitemaps, archives) becomes today's date, YYYY-MM-DD, in the
+        outlet's own time zone, so a Dhaka daily sitemap rolls over at Dhaka midnight."""
+        if "{date}" not in self.url:
+            return self.url
+        now = (now or datetime.now(timezone.utc)).astimezone(ZoneInfo(tz))
+        return self.url.replace("{date}", now.strftime("%Y-%m-%d"))
 
 
 @dataclass(frozen=True)

@@ -191,8 +191,8 @@ class OutletsSpider(scrapy.Spider):
         if poll is None:  # compatibility: a caller that wants one poll of a source
             poll = _Poll(outlet.id, source, self.source_label(outlet, source), time.time())
             self._polling.setdefault(poll.key, poll)
-        url = url or source.url
-        headers = {}
+        url = url or source.url_for(outlet.timezone)
+        headers = dict(outlet.crawl.get("headers") or {})
         etag, last_modified = self.schedule.validators(url)
         if etag:
             headers["If-None-Match"] = etag
@@ -292,7 +292,7 @@ class OutletsSpider(scrapy.Spider):
 
     def article_request(self, outlet: Outlet, url: str, stamp: str | None, *, discovery: str, discovered_at: str,
                         row=None, recheck: bool = False) -> scrapy.Request:
-        headers = {}
+        headers = dict(outlet.crawl.get("headers") or {})
         if row is not None:  # published before: ask whether it changed
             if row.etag:
                 headers["If-None-Match"] = row.etag
