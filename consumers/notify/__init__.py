@@ -1,5 +1,6 @@
-"""Notify stage: subscribers (subscriptions.py), channels (channels/), the delivery outbox (store.py) and the
-stage that ties them together (stage.py)."""
+"""Notify stage: subscribers (subscriptions.py), quiet hours and digests (schedule.py), channels (channels/: webhook,
+slack, telegram, email, atom), the Bengali text (text.py), the delivery outbox (store.py) and the stage that ties
+them together (stage.py)."""
 
 from consumers.notify.stage import Backoff, Dispatcher, NotifyStage, replay_parked
 from consumers.notify.store import DeliveryStore

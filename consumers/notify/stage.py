@@ -8,6 +8,12 @@ Order of work for one alert (the runner commits the alert's Kafka offset after `
    backoff with jitter, or the destination's Retry-After) and is never raised: the alert is safe in the outbox,
    so its offset may be committed. Only a failure to enqueue raises (the runner then dead-letters the alert).
 
+Quiet hours and digests (schedule.py): a delivery for a subscriber in quiet hours is enqueued due when they end;
+one for a digest subscriber carries its period as `batch` and is due at the period's end, when the whole batch
+is claimed and sent as one message (id `batch_id(subscriber, channel, batch)`). A delivery that comes due while
+quiet hours have begun (a retry, a changed configuration) is deferred to their end without an attempt. Feed
+(atom) channels are never held. All of it lives in the outbox, driven by `clock`.
+
 `dispatch_due()` retries whatever has come due; the runner's idle loop or a `Dispatcher` thread calls it.
 Deliveries of one story to one channel go out in version order (v2 waits until v1 is delivered or parked), and
 one dispatch pass stops knocking on a destination after its first retryable failure.
@@ -31,9 +37,9 @@ from typing import Any
 from bnwatch import metrics
 from bnwatch.records import Alert, Record, RecordError
 from consumers.notify.channels import DELIVERED, FAILED, RETRY, Message, Sender, SendResult, default_senders
-from consumers.notify.store import PARKED, Delivery, DeliveryStore, NewDelivery
-from consumers.notify.subscriptions import Subscriptions
-from consumers.notify.text import parse_time, render_text
+from consumers.notify.store import PARKED, Delivery, DeliveryStore, NewDelivery, batch_id
+from consumers.notify.subscriptions import ChannelConfig, Subscriber, Subscriptions
+from consumers.notify.text import Doc, alert_doc, bn_digits, digest_doc, parse_time, render
 
 log = logging.getLogger(__name__)
 
@@ -63,10 +69,11 @@ class DispatchResult:
     attempted: int = 0
     skipped: bool = False  # another pass was running
     outcomes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
+    held: int = 0  # deliveries deferred to the end of quiet hours (no attempt)
 
-    def add(self, outcome: str) -> None:
-        self.attempted += 1
-        self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
+    def add(self, outcome: str, n: int = 1) -> None:
+        self.attempted += n
+        self.outcomes[outcome] = self.outcomes.get(outcome, 0) + n
 
 
 def _load_outlet_names() -> dict[str, str]:
@@ -116,20 +123,34 @@ class NotifyStage:
         self._outlet_names = dict(outlet_names) if outlet_names is not None else None
         self._dispatch_lock = threading.Lock()
         self._dispatcher: Dispatcher | None = None
+        self.feeds: Any = None  # a FeedServer, when start_feeds() was called
         for ctype in self.channels:  # series start at 0 (prometheus guidance)
             for outcome in OUTCOMES:
                 metrics.deliveries.labels(ctype, outcome)
             metrics.delivery_duration.labels(ctype)
 
     @classmethod
-    def from_settings(cls, settings: Any, *, dispatch_interval: float | None = 1.0, **kwargs: Any) -> "NotifyStage":
+    def from_settings(cls, settings: Any, *, dispatch_interval: float | None = 1.0, feed_port: int | None = None,
+                      feed_host: str = "127.0.0.1", **kwargs: Any) -> "NotifyStage":
         """Subscribers from `settings.subscribers_file`, outbox at `<data_dir>/notify/deliveries.sqlite3`, and
-        (unless `dispatch_interval` is None) a background Dispatcher retrying due deliveries, stopped by close()."""
+        (unless `dispatch_interval` is None) a background Dispatcher retrying due deliveries, stopped by close().
+        With `feed_port` (0 picks one) the Atom feeds are served too (`stage.feeds`), also until close()."""
         store = DeliveryStore(settings.data_dir / "notify" / "deliveries.sqlite3")
         stage = cls(Subscriptions(settings.subscribers_file), store, **kwargs)
         if dispatch_interval is not None:
             stage.start_dispatcher(dispatch_interval)
+        if feed_port is not None:
+            stage.start_feeds(feed_port, feed_host)
         return stage
+
+    def start_feeds(self, port: int = 0, host: str = "127.0.0.1") -> Any:
+        """Serve the Atom feeds from this stage's outbox until close(); returns the FeedServer."""
+        from consumers.notify.channels.atom import FeedServer
+
+        if self.feeds is None:
+            self.feeds = FeedServer(self.store, self.subscriptions, host=host, port=port,
+                                    outlet_names=self.outlet_names).start()
+        return self.feeds
 
     def start_dispatcher(self, interval: float = 1.0) -> "Dispatcher":
         """Retry due deliveries from a daemon thread until close()."""
@@ -152,20 +173,29 @@ class NotifyStage:
         if not subscribers:
             return []
         payload = record.to_json().decode("utf-8")
-        new = [
-            NewDelivery(record.story_id, s.name, record.version, ch.id, ch.type, record.rule, payload)
-            for s in subscribers
-            for ch in s.channels
-        ]
-        self.store.enqueue(new, self.clock())  # raises only if the outbox cannot take it: then not committed
+        now = self.clock()
+        new = []
+        for s in subscribers:
+            due, batch = s.release(now)
+            for ch in s.channels:
+                due_at, key = (None, None) if ch.pull else (due if due > now else None, batch)
+                new.append(NewDelivery(record.story_id, s.name, record.version, ch.id, ch.type, record.rule, payload,
+                                       batch=key, due_at=due_at))
+        self.store.enqueue(new, now)  # raises only if the outbox cannot take it: then not committed
+        immediate = {(d.subscriber, d.channel, d.story_id) for d in new if d.due_at is None and d.batch is None}
+        if not immediate:
+            return []
         try:
             # bounded wait: if a Dispatcher thread is in a long pass, it (not the consumer loop) will send these
-            self.dispatch_due(groups={(d.subscriber, d.channel, d.story_id) for d in new}, wait=self.immediate_wait)
+            self.dispatch_due(groups=immediate, wait=self.immediate_wait)
         except Exception:  # the deliveries are durable; the dispatcher will get to them
             log.exception("notify: immediate dispatch of story %s failed; left to the dispatcher", record.story_id)
         return []
 
     def close(self) -> None:
+        if self.feeds is not None:
+            self.feeds.stop()
+            self.feeds = None
         if self._dispatcher is not None:
             self._dispatcher.stop()
             self._dispatcher = None
@@ -200,13 +230,29 @@ class NotifyStage:
         for group, chain in chains.items():
             if (group[0], group[1]) in struggling:
                 continue
+            if chain[0].batch is not None:  # a digest: the whole batch is one message
+                if limit is not None and result.attempted >= limit:
+                    return
+                if min(d.next_attempt_at for d in chain) > self.clock():
+                    continue
+                outcome, n = self._attempt_rows(chain, batch=chain[0].batch)
+                if outcome == "held":
+                    result.held += n
+                elif outcome is not None:
+                    result.add(outcome, n)
+                if outcome == RETRY:
+                    struggling.add((group[0], group[1]))
+                continue
             for d in sorted(chain, key=lambda d: (d.version, d.seq)):
                 if limit is not None and result.attempted >= limit:
                     return
                 if d.next_attempt_at > self.clock():
                     break
-                outcome = self._attempt(d)
+                outcome, n = self._attempt_rows([d])
                 if outcome is None:  # someone else holds it
+                    break
+                if outcome == "held":
+                    result.held += n
                     break
                 result.add(outcome)
                 if outcome == RETRY:
@@ -222,62 +268,135 @@ class NotifyStage:
         return None
 
     def _attempt(self, d: Delivery) -> str | None:
+        """One attempt of one (non-digest) delivery; the outcome, "held", or None if another dispatcher has it."""
+        return self._attempt_rows([d])[0]
+
+    def period_label(self, subscriber: Subscriber | None, batch: str) -> str:
+        kind, _, when = batch.partition("@")
+        name = {"hourly": "ঘণ্টার সারসংক্ষেপ", "daily": "দৈনিক সারসংক্ষেপ"}.get(kind, kind)
+        dt = parse_time(when)
+        if dt is None:
+            return name
+        return f"{name}, {bn_digits(dt.strftime('%Y-%m-%d %H:%M'))} ({dt.tzname() or dt.strftime('%z')}) পর্যন্ত"
+
+    def _message(self, claimed: list[Delivery], subscriber: Subscriber | None, batch: str | None
+                 ) -> tuple[Message | None, list[str]]:
+        """The message for claimed rows, and the ids of rows whose stored alert is unreadable."""
+        alerts: list[Alert] = []
+        bad: list[str] = []
+        for c in claimed:
+            try:
+                alerts.append(Alert.from_json(c.alert))
+            except RecordError:
+                bad.append(c.id)
+        if not alerts:
+            return None, bad
+        attempt = max(c.attempts for c in claimed)
+        parts_done = min(c.parts_done for c in claimed)
+        if batch is None:
+            doc: Doc = alert_doc(alerts[0], self.outlet_names)
+            return Message(claimed[0].id, alerts[0], render(doc), claimed[0].subscriber, attempt, doc=doc,
+                           parts_done=parts_done), bad
+        period = self.period_label(subscriber, batch)
+        doc = digest_doc(alerts, self.outlet_names, period)
+        newest = max(alerts, key=lambda a: (a.updated_at or "", a.version))
+        mid = batch_id(claimed[0].subscriber, claimed[0].channel, batch)
+        return Message(mid, newest, render(doc), claimed[0].subscriber, attempt, alerts=tuple(alerts), doc=doc,
+                       parts_done=parts_done, period=period), bad
+
+    def _attempt_rows(self, rows: list[Delivery], batch: str | None = None) -> tuple[str | None, int]:
+        d = rows[0]
         subscriber = self.subscriptions.get(d.subscriber)
-        channel = subscriber.channel(d.channel) if subscriber else None
+        channel: ChannelConfig | None = subscriber.channel(d.channel) if subscriber else None
         if channel is None or channel.type != d.channel_type:
-            return self._park(d, f"subscriber {d.subscriber!r} channel {d.channel!r} is no longer configured")
+            parked = [self._park(r, f"subscriber {d.subscriber!r} channel {d.channel!r} is no longer configured")
+                      for r in rows]
+            n = sum(1 for p in parked if p)
+            return ("parked" if n else None), n
         sender = self.channels.get(channel.type)
         if sender is None:
-            return self._park(d, f"no sender for channel type {channel.type!r}")
-        claimed = self.store.claim(d.id, self.clock(), lease=channel.timeout + LEASE_MARGIN)
-        if claimed is None:
-            return None
+            parked = [self._park(r, f"no sender for channel type {channel.type!r}") for r in rows]
+            n = sum(1 for p in parked if p)
+            return ("parked" if n else None), n
+        now = self.clock()
+        hold = None if channel.pull or subscriber is None else subscriber.hold_until(now)
+        if hold is not None:
+            moved = self.store.defer([r.id for r in rows], hold, now)
+            log.info("notify: %d delivery(ies) to %s/%s held until quiet hours end", moved, d.subscriber, d.channel)
+            return ("held" if moved else None), moved
+        lease = channel.timeout + LEASE_MARGIN
+        if batch is None:
+            one = self.store.claim(d.id, now, lease=lease)
+            claimed = [one] if one is not None else []
+        else:
+            claimed = self.store.claim_batch(d.subscriber, d.channel, batch, now, lease)
+        if not claimed:
+            return None, 0
         started = time.perf_counter()
-        alert: Alert | None = None
         try:
-            alert = Alert.from_json(claimed.alert)
-            message = Message(claimed.id, alert, render_text(alert, self.outlet_names), d.subscriber, claimed.attempts)
-            res = sender.send(message, channel)
-        except RecordError as exc:
-            res = SendResult(FAILED, error=f"stored alert unreadable: {exc}")
-        except Exception as exc:  # a sender bug must not lose the delivery
-            log.exception("notify: sender %s raised for %s", channel.type, d.id)
+            message, bad = self._message(claimed, subscriber, batch)
+        except Exception as exc:  # a rendering bug must not lose the delivery
+            log.exception("notify: building the message for %s failed", d.id)
+            message, bad = None, []
             res = SendResult(RETRY, error=f"internal error: {type(exc).__name__}: {exc}")
-        duration = time.perf_counter() - started
+        if bad:  # unreadable stored alerts: reject those rows, send the rest
+            self.store.mark_parked(bad, now, outcome="failed", error="stored alert unreadable")
+            metrics.deliveries.labels(channel.type, "failed").inc(len(bad))
+            claimed = [c for c in claimed if c.id not in bad]
+            if not claimed:
+                return FAILED, len(bad)
+            res = SendResult(FAILED, error="stored alert unreadable")
+        if message is not None:
+            try:
+                res = sender.send(message, channel)
+            except Exception as exc:  # a sender bug must not lose the delivery
+                log.exception("notify: sender %s raised for %s", channel.type, d.id)
+                res = SendResult(RETRY, error=f"internal error: {type(exc).__name__}: {exc}")
+        return self._record(claimed, channel, res, time.perf_counter() - started, message, batch), len(claimed)
+
+    def _record(self, claimed: list[Delivery], channel: ChannelConfig, res: SendResult, duration: float,
+                message: Message | None, batch: str | None) -> str:
         now = self.clock()
         ctype = channel.type
+        ids = [c.id for c in claimed]
+        n = len(ids)
+        first = claimed[0]
+        what = (f"digest {batch} ({n} deliveries)" if batch is not None
+                else f"{first.id} (story {first.story_id} v{first.version})")
+        attempts = max(c.attempts for c in claimed)
         if res.outcome == DELIVERED:
-            self.store.mark_delivered(d.id, now, status=res.status, duration=duration)
-            metrics.deliveries.labels(ctype, "delivered").inc()
+            self.store.mark_delivered(ids, now, status=res.status, duration=duration)
+            metrics.deliveries.labels(ctype, "delivered").inc(n)
             metrics.delivery_duration.labels(ctype).observe(duration)
-            discovered = parse_time(alert.discovered_at) if alert else None
-            if discovered is not None:
-                latency = now - discovered.timestamp()
-                if latency >= 0:
-                    metrics.end_to_end_latency.observe(latency)
-            log.info("notify: delivered %s to %s/%s (story %s v%d, attempt %d)", d.id, d.subscriber, d.channel,
-                     d.story_id, d.version, claimed.attempts)
+            if batch is None and message is not None:
+                discovered = parse_time(message.alert.discovered_at)
+                if discovered is not None:
+                    latency = now - discovered.timestamp()
+                    if latency >= 0:
+                        metrics.end_to_end_latency.observe(latency)
+            log.info("notify: delivered %s to %s/%s (attempt %d)", what, first.subscriber, first.channel, attempts)
             return DELIVERED
         if res.outcome == FAILED:
-            self.store.mark_parked(d.id, now, outcome="failed", status=res.status, error=res.error, duration=duration)
-            metrics.deliveries.labels(ctype, "failed").inc()
-            log.warning("notify: %s to %s/%s rejected, parked: %s", d.id, d.subscriber, d.channel, res.error)
+            self.store.mark_parked(ids, now, outcome="failed", status=res.status, error=res.error, duration=duration)
+            metrics.deliveries.labels(ctype, "failed").inc(n)
+            log.warning("notify: %s to %s/%s rejected, parked: %s", what, first.subscriber, first.channel, res.error)
             return FAILED
-        age = now - claimed.created_at
-        if claimed.attempts >= self.max_attempts or age >= self.max_age:
-            error = f"gave up after {claimed.attempts} attempt(s) over {age:.0f}s: {res.error}"
-            self.store.mark_parked(d.id, now, status=res.status, error=error, duration=duration)
-            metrics.deliveries.labels(ctype, "parked").inc()
-            log.warning("notify: %s to %s/%s parked: %s", d.id, d.subscriber, d.channel, error)
+        age = now - min(c.created_at for c in claimed)
+        if attempts >= self.max_attempts or age >= self.max_age:
+            error = f"gave up after {attempts} attempt(s) over {age:.0f}s: {res.error}"
+            self.store.mark_parked(ids, now, status=res.status, error=error, duration=duration)
+            metrics.deliveries.labels(ctype, "parked").inc(n)
+            log.warning("notify: %s to %s/%s parked: %s", what, first.subscriber, first.channel, error)
             return PARKED
         if res.retry_after is not None:
             delay = max(res.retry_after, self.min_delay)
         else:
-            delay = max(self.backoff.delay(claimed.attempts, self.rng), self.min_delay)
-        self.store.mark_retry(d.id, now, now + delay, status=res.status, error=res.error, duration=duration)
-        metrics.deliveries.labels(ctype, "retry").inc()
-        log.info("notify: %s to %s/%s failed (attempt %d), retry in %.1fs: %s", d.id, d.subscriber, d.channel,
-                 claimed.attempts, delay, res.error)
+            delay = max(self.backoff.delay(attempts, self.rng), self.min_delay)
+        self.store.mark_retry(ids, now, now + delay, status=res.status, error=res.error, duration=duration,
+                              parts_done=res.parts_done)
+        metrics.deliveries.labels(ctype, "retry").inc(n)
+        log.info("notify: %s to %s/%s failed (attempt %d), retry in %.1fs: %s", what, first.subscriber,
+                 first.channel, attempts, delay, res.error)
         return RETRY
 
 

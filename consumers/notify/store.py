@@ -8,6 +8,13 @@ same file) never send it at the same time; a notifier that dies between a 2xx an
 more after the lease runs out, with the same `webhook-id` (receivers drop the repeat).
 
 Statuses: pending -> delivered | parked; parked -> pending by `replay_parked`.
+
+Held and collected deliveries: a delivery enqueued during a subscriber's quiet hours is due when they end
+(`next_attempt_at`); one for a digest subscriber carries a `batch` key (its period) and is due at the period's
+end, when every pending delivery of the same (subscriber, channel, batch) is claimed together and sent as one
+message. Both live only in this file, so a restarted notifier sends them once, on time. `parts_done` records how
+many pieces of a message that had to be split (Telegram 4096 characters, Slack limits) were accepted, so a retry
+sends only the rest.
 """
 
 from __future__ import annotations
@@ -44,6 +51,8 @@ CREATE TABLE IF NOT EXISTS deliveries (
     last_error      TEXT,
     lease_owner     TEXT,
     lease_until     REAL,
+    batch           TEXT,
+    parts_done      INTEGER NOT NULL DEFAULT 0,
     UNIQUE (story_id, subscriber, version, channel)
 );
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (status, next_attempt_at);
@@ -60,7 +69,15 @@ CREATE INDEX IF NOT EXISTS attempts_delivery ON attempts (delivery_id);
 """
 
 _COLUMNS = ("seq id story_id subscriber version channel channel_type rule alert status attempts created_at "
-            "next_attempt_at last_attempt_at delivered_at last_status last_error").split()
+            "next_attempt_at last_attempt_at delivered_at last_status last_error batch parts_done").split()
+#: columns added after the first release: (name, definition) for ALTER TABLE on an older file
+_ADDED_COLUMNS = (("batch", "TEXT"), ("parts_done", "INTEGER NOT NULL DEFAULT 0"))
+
+
+def batch_id(subscriber: str, channel: str, batch: str) -> str:
+    """The idempotency key of one digest message (webhook-id, Message-ID): stable for the same batch."""
+    raw = "\x1f".join(("digest", subscriber, channel, batch)).encode("utf-8")
+    return "msg_" + hashlib.sha256(raw).hexdigest()[:32]
 
 
 def delivery_id(story_id: str, subscriber: str, version: int, channel: str) -> str:
@@ -78,6 +95,9 @@ class NewDelivery:
     channel_type: str
     rule: str
     alert: str  # the Alert's JSON, so the outbox can retry after the Kafka offset is committed
+    batch: str | None = None  # digest period key: sent together with the other deliveries of the same batch
+    due_at: float | None = None  # not before (quiet hours, digest period end); default: now. Ages (max_age)
+    # count from then: `created_at` is max(now, due_at)
 
     @property
     def id(self) -> str:
@@ -103,10 +123,14 @@ class Delivery:
     delivered_at: float | None
     last_status: int | None
     last_error: str | None
+    batch: str | None = None
+    parts_done: int = 0
 
     @property
     def group(self) -> tuple[str, str, str]:
-        """Deliveries of one story to one channel go out in version order."""
+        """Deliveries of one story to one channel go out in version order; a digest batch goes out as one."""
+        if self.batch is not None:
+            return (self.subscriber, self.channel, "batch:" + self.batch)
         return (self.subscriber, self.channel, self.story_id)
 
 
@@ -129,6 +153,11 @@ class DeliveryStore:
         # FULL: a committed enqueue survives power loss, which the Kafka offset commit relies on
         self._db.execute("PRAGMA synchronous=FULL")
         with self._tx():
+            have = {r[1] for r in self._db.execute("PRAGMA table_info(deliveries)").fetchall()}
+            if have:  # an outbox from an older release: add the new columns first
+                for name, definition in _ADDED_COLUMNS:
+                    if name not in have:
+                        self._db.execute(f"ALTER TABLE deliveries ADD COLUMN {name} {definition}")
             for stmt in _SCHEMA.split(";"):
                 if stmt.strip():
                     self._db.execute(stmt)
@@ -158,9 +187,9 @@ class DeliveryStore:
             for d in deliveries:
                 cur = db.execute(
                     "INSERT OR IGNORE INTO deliveries (id, story_id, subscriber, version, channel, channel_type, rule,"
-                    " alert, status, attempts, created_at, next_attempt_at) VALUES (?,?,?,?,?,?,?,?,?,0,?,?)",
+                    " alert, status, attempts, created_at, next_attempt_at, batch) VALUES (?,?,?,?,?,?,?,?,?,0,?,?,?)",
                     (d.id, d.story_id, d.subscriber, int(d.version), d.channel, d.channel_type, d.rule, d.alert,
-                     PENDING, now, now),
+                     PENDING, max(now, d.due_at or now), now if d.due_at is None else d.due_at, d.batch),
                 )
                 if cur.rowcount == 1:
                     new.append(d.id)
@@ -180,31 +209,70 @@ class DeliveryStore:
             row = db.execute(f"SELECT {','.join(_COLUMNS)} FROM deliveries WHERE id=?", (delivery_id,)).fetchone()
         return Delivery(**dict(row))
 
-    def _finish(self, delivery_id: str, now: float, outcome: str, sets: str, args: tuple, status: int | None,
-                error: str | None, duration: float | None) -> None:
+    def claim_batch(self, subscriber: str, channel: str, batch: str, now: float, lease: float) -> list[Delivery]:
+        """Claim every due, pending, unleased delivery of one digest batch in one transaction (the returned rows
+        count this attempt). Empty if there is none or another dispatcher holds any of them."""
+        with self._tx() as db:
+            rows = db.execute(
+                "SELECT id, status, next_attempt_at, lease_until FROM deliveries WHERE subscriber=? AND channel=?"
+                " AND batch=? AND status=?", (subscriber, channel, batch, PENDING)).fetchall()
+            if not rows or any(r["lease_until"] is not None and r["lease_until"] > now for r in rows):
+                return []
+            ids = [r["id"] for r in rows if r["next_attempt_at"] <= now]
+            if not ids:
+                return []
+            marks = ",".join("?" * len(ids))
+            db.execute(f"UPDATE deliveries SET lease_owner=?, lease_until=?, attempts=attempts+1, last_attempt_at=?"
+                       f" WHERE id IN ({marks})", (self.owner, now + lease, now, *ids))
+            found = db.execute(f"SELECT {','.join(_COLUMNS)} FROM deliveries WHERE id IN ({marks}) ORDER BY seq",
+                               ids).fetchall()
+        return [Delivery(**dict(r)) for r in found]
+
+    def defer(self, ids: Iterable[str], until: float, now: float) -> int:
+        """Push pending, unleased deliveries to `until` without an attempt (quiet hours began after they were
+        enqueued). Returns how many moved."""
+        id_list = list(ids)
+        if not id_list:
+            return 0
         with self._tx() as db:
             cur = db.execute(
-                f"UPDATE deliveries SET {sets}, last_status=?, last_error=?, lease_owner=NULL, lease_until=NULL"
-                " WHERE id=? AND lease_owner=?",
-                (*args, status, error, delivery_id, self.owner),
-            )
-            if cur.rowcount != 1:
-                raise StoreError(f"delivery {delivery_id} is not leased by this store (lease ran out?)")
-            attempt = db.execute("SELECT attempts FROM deliveries WHERE id=?", (delivery_id,)).fetchone()[0]
-            db.execute("INSERT INTO attempts VALUES (?,?,?,?,?,?,?)",
-                       (delivery_id, attempt, now, outcome, status, error, duration))
+                "UPDATE deliveries SET next_attempt_at=?, created_at=CASE WHEN attempts=0 THEN MAX(created_at, ?)"
+                f" ELSE created_at END WHERE id IN ({','.join('?' * len(id_list))}) AND status=?"
+                " AND (lease_until IS NULL OR lease_until<=?)", (until, until, *id_list, PENDING, now))
+            return cur.rowcount
 
-    def mark_delivered(self, delivery_id: str, now: float, *, status: int | None = None,
+    def _finish(self, delivery_id: str | Iterable[str], now: float, outcome: str, sets: str, args: tuple,
+                status: int | None, error: str | None, duration: float | None) -> None:
+        ids = [delivery_id] if isinstance(delivery_id, str) else list(delivery_id)
+        with self._tx() as db:  # all of a batch, or none
+            for one in ids:
+                cur = db.execute(
+                    f"UPDATE deliveries SET {sets}, last_status=?, last_error=?, lease_owner=NULL, lease_until=NULL"
+                    " WHERE id=? AND lease_owner=?",
+                    (*args, status, error, one, self.owner),
+                )
+                if cur.rowcount != 1:
+                    raise StoreError(f"delivery {one} is not leased by this store (lease ran out?)")
+                attempt = db.execute("SELECT attempts FROM deliveries WHERE id=?", (one,)).fetchone()[0]
+                db.execute("INSERT INTO attempts VALUES (?,?,?,?,?,?,?)",
+                           (one, attempt, now, outcome, status, error, duration))
+
+    def mark_delivered(self, delivery_id: str | Iterable[str], now: float, *, status: int | None = None,
                        duration: float | None = None) -> None:
         self._finish(delivery_id, now, "delivered", "status=?, delivered_at=?", (DELIVERED, now), status, None,
                      duration)
 
-    def mark_retry(self, delivery_id: str, now: float, next_attempt_at: float, *, status: int | None = None,
-                   error: str | None = None, duration: float | None = None) -> None:
-        self._finish(delivery_id, now, "retry", "next_attempt_at=?", (next_attempt_at,), status, error, duration)
+    def mark_retry(self, delivery_id: str | Iterable[str], now: float, next_attempt_at: float, *,
+                   status: int | None = None, error: str | None = None, duration: float | None = None,
+                   parts_done: int | None = None) -> None:
+        if parts_done is None:
+            self._finish(delivery_id, now, "retry", "next_attempt_at=?", (next_attempt_at,), status, error, duration)
+        else:
+            self._finish(delivery_id, now, "retry", "next_attempt_at=?, parts_done=?", (next_attempt_at, parts_done),
+                         status, error, duration)
 
-    def mark_parked(self, delivery_id: str, now: float, *, outcome: str = "parked", status: int | None = None,
-                    error: str | None = None, duration: float | None = None) -> None:
+    def mark_parked(self, delivery_id: str | Iterable[str], now: float, *, outcome: str = "parked",
+                    status: int | None = None, error: str | None = None, duration: float | None = None) -> None:
         self._finish(delivery_id, now, outcome, "status=?", (PARKED,), status, error, duration)
 
     def park_unclaimed(self, delivery_id: str, now: float, error: str) -> bool:
@@ -238,8 +306,8 @@ class DeliveryStore:
             args.extend(id_list)
         with self._tx() as db:
             cur = db.execute(
-                "UPDATE deliveries SET status=?, attempts=0, next_attempt_at=?, created_at=?, lease_owner=NULL,"
-                f" lease_until=NULL WHERE {' AND '.join(where)}",
+                "UPDATE deliveries SET status=?, attempts=0, parts_done=0, next_attempt_at=?, created_at=?,"
+                f" lease_owner=NULL, lease_until=NULL WHERE {' AND '.join(where)}",
                 (PENDING, now, now, *args),
             )
             return cur.rowcount
@@ -284,3 +352,27 @@ class DeliveryStore:
         with self._lock:
             rows = self._db.execute("SELECT * FROM attempts WHERE delivery_id=? ORDER BY rowid", (delivery_id,))
             return [dict(r) for r in rows.fetchall()]
+
+    def feed_rows(self, *, subscriber: str | None = None, rule: str | None = None, channel_type: str | None = None,
+                  status: str | None = DELIVERED, limit: int = 50) -> list[Delivery]:
+        """The newest delivery of each story (highest version) among the matching rows, newest first: what a
+        feed shows. `rule` may be "*" for every rule."""
+        where, args = ["1=1"], []
+        for col, value in (("subscriber", subscriber), ("channel_type", channel_type), ("status", status)):
+            if value is not None:
+                where.append(f"{col}=?")
+                args.append(value)
+        if rule is not None and rule != "*":
+            where.append("rule=?")
+            args.append(rule)
+        cond = " AND ".join(where)
+        sql = (f"SELECT {','.join(_COLUMNS)} FROM deliveries WHERE {cond} ORDER BY story_id, version DESC, seq DESC")
+        with self._lock:
+            rows = self._db.execute(sql, args).fetchall()
+        best: dict[str, Delivery] = {}
+        for r in rows:
+            d = Delivery(**dict(r))
+            if d.story_id not in best:
+                best[d.story_id] = d
+        ordered = sorted(best.values(), key=lambda d: (d.delivered_at or d.created_at, d.seq), reverse=True)
+        return ordered[: max(0, int(limit))]

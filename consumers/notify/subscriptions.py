@@ -6,14 +6,35 @@ subscribers:
     rules: [ru-nk]             # watch rules to follow (default [ru-nk]); "*" follows every rule
     min_score: 0.5             # alerts scoring below this are not sent (default 0)
     outlets: [prothomalo]      # optional: only stories carried by at least one of these outlets
-    mode: instant              # reserved: instant | digest (digest is not implemented yet: sent instantly)
-    quiet_hours: "23:00-07:00" # reserved: validated, not applied yet
+    mode: instant              # instant | digest
+    digest: hourly             # digest only: hourly | daily (default daily)
+    digest_time: "08:00"       # daily digest: when it is sent, local time (default 08:00)
+    timezone: Asia/Dhaka       # for quiet hours and digests (default Asia/Dhaka)
+    quiet_hours: "22:00-07:00" # optional: held during these hours, sent (or folded into the digest) after
     enabled: true
     channels:
-      - type: webhook
+      - type: webhook          # Standard Webhooks-signed JSON
         id: main               # optional, default: the type ("webhook", then "webhook-2", ...)
         url: https://desk.example/hooks/bnwatch
-        secret: ${DESK_WEBHOOK_SECRET}   # Standard Webhooks secret, "whsec_<base64>"
+        secret: ${DESK_WEBHOOK_SECRET}   # "whsec_<base64>"
+      - type: slack            # Slack incoming webhook
+        url: ${DESK_SLACK_URL}
+        style: blocks          # blocks (Block Kit, default) | text (mrkdwn text only)
+      - type: telegram         # Bot API sendMessage, parse_mode HTML
+        token: ${DESK_TELEGRAM_TOKEN}
+        chat_id: "-1001234567890"         # or "@channelname"
+        base_url: https://api.telegram.org  # optional (tests point it at a local server)
+      - type: email            # SMTP, multipart text + HTML
+        to: [desk@example.org]
+        from: bnwatch@example.org
+        host: smtp.example.org
+        port: 587              # default 587 with starttls, 465 with ssl, else 25
+        tls: starttls          # none (default) | starttls | ssl
+        username: bnwatch      # optional: AUTH only when given
+        password: ${SMTP_PASSWORD}
+        unsubscribe: mailto:bnwatch-admin@example.org?subject=unsubscribe  # List-Unsubscribe (default: mailto from)
+      - type: atom             # a feed at /feeds/subscribers/desk.atom (pulled, never held)
+        token: ${DESK_FEED_TOKEN}  # optional: then ?token=... is required
 ```
 
 `${NAME}` in any string of a channel is replaced by the environment variable NAME (unset or empty is an error),
@@ -43,14 +64,30 @@ log = logging.getLogger(__name__)
 
 DEFAULT_RULES = ("ru-nk",)
 MODES = ("instant", "digest")
-#: channel types this build can deliver to; the others are recognised so the error says "not implemented yet"
-CHANNEL_TYPES = ("webhook",)
-PLANNED_CHANNEL_TYPES = ("email", "slack", "telegram", "atom")
+DIGESTS = ("hourly", "daily")
+DEFAULT_TZ = "Asia/Dhaka"
+#: channel types this build can deliver to
+CHANNEL_TYPES = ("webhook", "slack", "telegram", "email", "atom")
+PLANNED_CHANNEL_TYPES: tuple[str, ...] = ()
+#: channel types that are pulled by the reader (a feed): never held by quiet hours or digests
+PULL_CHANNEL_TYPES = ("atom",)
 SECRET_PREFIX = "whsec_"
 _ENV_RE = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _QUIET_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
-_SUBSCRIBER_KEYS = {"name", "rules", "min_score", "outlets", "channels", "mode", "quiet_hours", "enabled"}
+_HHMM_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_SUBSCRIBER_KEYS = {"name", "rules", "min_score", "outlets", "channels", "mode", "quiet_hours", "enabled", "digest",
+                    "digest_time", "timezone"}
 _WEBHOOK_KEYS = {"type", "id", "url", "secret", "timeout", "headers"}
+_CHANNEL_KEYS = {
+    "webhook": _WEBHOOK_KEYS,
+    "slack": {"type", "id", "url", "timeout", "style"},
+    "telegram": {"type", "id", "token", "chat_id", "base_url", "timeout", "disable_preview"},
+    "email": {"type", "id", "to", "from", "host", "port", "tls", "username", "password", "unsubscribe", "timeout",
+              "ca_file", "reply_to"},
+    "atom": {"type", "id", "token", "title", "max_entries"},
+}
+TELEGRAM_API = "https://api.telegram.org"
+_EMAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+$")
 
 
 class SubscriptionError(ValueError):
@@ -59,7 +96,12 @@ class SubscriptionError(ValueError):
 
 @dataclass(frozen=True)
 class ChannelConfig:
-    """One destination of one subscriber. `id` is stable and part of the delivery key."""
+    """One destination of one subscriber. `id` is stable and part of the delivery key.
+
+    `url`: webhook/Slack URL, Telegram API base URL, e-mail `smtp://host:port`, empty for atom. `secret`: webhook
+    secret, Telegram bot token, SMTP password, atom feed token (never shown). `options`: the type's other settings
+    (slack: style; telegram: chat_id, disable_preview; email: to, from, host, port, tls, username, unsubscribe,
+    ca_file, reply_to; atom: title, max_entries)."""
 
     id: str
     type: str
@@ -67,6 +109,25 @@ class ChannelConfig:
     secret: str = field(default="", repr=False)
     timeout: float = 10.0
     headers: Mapping[str, str] = field(default_factory=dict)
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def pull(self) -> bool:
+        return self.type in PULL_CHANNEL_TYPES
+
+    def describe(self) -> str:
+        """Where it goes, without secrets (the Slack URL and webhook paths are secrets too)."""
+        o = self.options
+        if self.type in ("webhook", "slack"):
+            parts = urlsplit(self.url)
+            return f"{parts.scheme}://{parts.netloc}/…"
+        if self.type == "telegram":
+            return f"chat {o.get('chat_id')} via {urlsplit(self.url).netloc}"
+        if self.type == "email":
+            return f"{', '.join(o.get('to', ()))} via {o.get('host')}:{o.get('port')} ({o.get('tls')})"
+        if self.type == "atom":
+            return "feed /feeds/subscribers/<name>.atom" + (" (token)" if self.secret else "")
+        return self.type
 
 
 @dataclass(frozen=True)
@@ -79,6 +140,22 @@ class Subscriber:
     mode: str = "instant"
     quiet_hours: str | None = None
     enabled: bool = True
+    digest: str = "daily"
+    digest_time: str = "08:00"
+    timezone: str = DEFAULT_TZ
+
+    def release(self, now: float) -> tuple[float, str | None]:
+        """(due time, digest batch key) for an alert arriving `now` (see schedule.release)."""
+        from consumers.notify.schedule import release
+
+        return release(now, mode=self.mode, quiet=self.quiet_hours, tz_name=self.timezone, digest=self.digest,
+                       digest_time=self.digest_time)
+
+    def hold_until(self, now: float) -> float | None:
+        """End of the quiet hours `now` falls in, else None."""
+        from consumers.notify.schedule import quiet_end, zone
+
+        return quiet_end(now, self.quiet_hours, zone(self.timezone))
 
     def matches(self, alert: Alert) -> bool:
         if not self.enabled:
@@ -148,10 +225,10 @@ def _parse_channel(data: Any, where: str, env: Mapping[str, str], taken: dict[st
         raise SubscriptionError(f"{where}: must be a mapping with at least 'type'")
     ctype = data.get("type")
     if ctype in PLANNED_CHANNEL_TYPES:
-        raise SubscriptionError(f"{where}.type: channel type {ctype!r} is not implemented yet (use webhook)")
+        raise SubscriptionError(f"{where}.type: channel type {ctype!r} is not implemented yet")
     if ctype not in CHANNEL_TYPES:
         raise SubscriptionError(f"{where}.type: must be one of {', '.join(CHANNEL_TYPES)}, got {ctype!r}")
-    unknown = set(data) - _WEBHOOK_KEYS
+    unknown = set(data) - _CHANNEL_KEYS[ctype]
     if unknown:
         raise SubscriptionError(f"{where}: unknown key(s) {', '.join(sorted(map(str, unknown)))}")
     taken[ctype] = taken.get(ctype, 0) + 1
@@ -159,31 +236,98 @@ def _parse_channel(data: Any, where: str, env: Mapping[str, str], taken: dict[st
     if not isinstance(cid, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", cid):
         raise SubscriptionError(f"{where}.id: must be letters, digits, '_', '.', '-'")
 
-    def text(key: str, required: bool = True) -> str:
+    def text(key: str, required: bool = True, default: str = "") -> str:
         value = data.get(key)
         if value is None and not required:
-            return ""
+            return default
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
         if not isinstance(value, str) or not value.strip():
             raise SubscriptionError(f"{where}.{key}: required string")
         return expand_env(value.strip(), env, f"{where}.{key}")
 
-    url = text("url")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise SubscriptionError(f"{where}.url: must be an http(s) URL with a host, got {url!r}")
-    secret = text("secret")
-    try:
-        decode_secret(secret)
-    except ValueError as exc:
-        raise SubscriptionError(f"{where}.secret: {exc}") from None
+    def http_url(key: str, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise SubscriptionError(f"{where}.{key}: must be an http(s) URL with a host, got {value!r}")
+        return value
+
+    def flag(key: str, default: bool) -> bool:
+        value = data.get(key, default)
+        if not isinstance(value, bool):
+            raise SubscriptionError(f"{where}.{key}: must be true or false")
+        return value
+
     timeout = data.get("timeout", 10.0)
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 120:
         raise SubscriptionError(f"{where}.timeout: seconds, more than 0 and at most 120")
-    headers = data.get("headers") or {}
-    if not isinstance(headers, Mapping) or not all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items()):
-        raise SubscriptionError(f"{where}.headers: must map header names to strings")
-    headers = {k: expand_env(v, env, f"{where}.headers.{k}") for k, v in headers.items()}
-    return ChannelConfig(id=cid, type=ctype, url=url, secret=secret, timeout=float(timeout), headers=headers)
+    timeout = float(timeout)
+
+    if ctype == "webhook":
+        url = http_url("url", text("url"))
+        secret = text("secret")
+        try:
+            decode_secret(secret)
+        except ValueError as exc:
+            raise SubscriptionError(f"{where}.secret: {exc}") from None
+        headers = data.get("headers") or {}
+        if not isinstance(headers, Mapping) or not all(isinstance(k, str) and isinstance(v, str)
+                                                       for k, v in headers.items()):
+            raise SubscriptionError(f"{where}.headers: must map header names to strings")
+        headers = {k: expand_env(v, env, f"{where}.headers.{k}") for k, v in headers.items()}
+        return ChannelConfig(id=cid, type=ctype, url=url, secret=secret, timeout=timeout, headers=headers)
+    if ctype == "slack":
+        url = http_url("url", text("url"))
+        style = data.get("style", "blocks")
+        if style not in ("blocks", "text"):
+            raise SubscriptionError(f"{where}.style: must be blocks or text, got {style!r}")
+        return ChannelConfig(id=cid, type=ctype, url=url, timeout=timeout, options={"style": style})
+    if ctype == "telegram":
+        token = text("token")
+        if not re.fullmatch(r"[A-Za-z0-9:_-]+", token):
+            raise SubscriptionError(f"{where}.token: does not look like a bot token (digits:letters)")
+        chat_id = text("chat_id")
+        if not re.fullmatch(r"-?\d+|@[A-Za-z0-9_]{4,}", chat_id):
+            raise SubscriptionError(f"{where}.chat_id: a numeric chat id or @channelname, got {chat_id!r}")
+        base = http_url("base_url", text("base_url", required=False, default=TELEGRAM_API)).rstrip("/")
+        return ChannelConfig(id=cid, type=ctype, url=base, secret=token, timeout=timeout,
+                             options={"chat_id": chat_id, "disable_preview": flag("disable_preview", True)})
+    if ctype == "email":
+        to = data.get("to")
+        to_list = _str_list(to, f"{where}.to") if to is not None else ()
+        if not to_list:
+            raise SubscriptionError(f"{where}.to: required (an address or a list of addresses)")
+        to_list = tuple(expand_env(a, env, f"{where}.to") for a in to_list)
+        sender = text("from")
+        for addr in (*to_list, sender):
+            if not _EMAIL_RE.match(addr):
+                raise SubscriptionError(f"{where}: {addr!r} is not an e-mail address")
+        host = text("host")
+        tls = data.get("tls", "none")
+        if tls not in ("none", "starttls", "ssl"):
+            raise SubscriptionError(f"{where}.tls: must be none, starttls or ssl, got {tls!r}")
+        port = data.get("port", {"none": 25, "starttls": 587, "ssl": 465}[tls])
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+            raise SubscriptionError(f"{where}.port: must be a port number")
+        username = text("username", required=False)
+        password = text("password", required=False)
+        if password and not username:
+            raise SubscriptionError(f"{where}.password: given without a username")
+        unsubscribe = text("unsubscribe", required=False, default=f"mailto:{sender}?subject=unsubscribe")
+        if not unsubscribe.startswith(("mailto:", "https:", "http:")):
+            raise SubscriptionError(f"{where}.unsubscribe: must be a mailto: or http(s) URL")
+        options = {"to": to_list, "from": sender, "host": host, "port": port, "tls": tls, "username": username,
+                   "unsubscribe": unsubscribe, "ca_file": text("ca_file", required=False) or None,
+                   "reply_to": text("reply_to", required=False) or None}
+        return ChannelConfig(id=cid, type=ctype, url=f"smtp://{host}:{port}", secret=password, timeout=timeout,
+                             options=options)
+    # atom
+    token = text("token", required=False)
+    max_entries = data.get("max_entries", 50)
+    if isinstance(max_entries, bool) or not isinstance(max_entries, int) or not 1 <= max_entries <= 1000:
+        raise SubscriptionError(f"{where}.max_entries: a number from 1 to 1000")
+    return ChannelConfig(id=cid, type=ctype, url="", secret=token, timeout=timeout,
+                         options={"title": text("title", required=False) or None, "max_entries": max_entries})
 
 
 def _parse_subscriber(data: Any, where: str, env: Mapping[str, str]) -> Subscriber:
@@ -206,14 +350,28 @@ def _parse_subscriber(data: Any, where: str, env: Mapping[str, str]) -> Subscrib
     mode = data.get("mode", "instant")
     if mode not in MODES:
         raise SubscriptionError(f"{where}.mode: must be one of {', '.join(MODES)}, got {mode!r}")
-    if mode == "digest":
-        log.warning("%s: mode 'digest' is not implemented yet; alerts are sent instantly", where)
+    digest = data.get("digest", "daily")
+    if digest not in DIGESTS:
+        raise SubscriptionError(f"{where}.digest: must be one of {', '.join(DIGESTS)}, got {digest!r}")
+    digest_time = data.get("digest_time", "08:00")
+    if not isinstance(digest_time, str) or not _HHMM_RE.match(digest_time.strip()):
+        raise SubscriptionError(f"{where}.digest_time: must look like '08:00'")
+    tz_name = data.get("timezone", DEFAULT_TZ)
+    try:
+        from consumers.notify.schedule import zone
+
+        if not isinstance(tz_name, str):
+            raise ValueError(f"unknown time zone {tz_name!r}")
+        zone(tz_name)
+    except ValueError as exc:
+        raise SubscriptionError(f"{where}.timezone: {exc}") from None
     quiet = data.get("quiet_hours")
     if quiet is not None:
         if not isinstance(quiet, str) or not _QUIET_RE.match(quiet.strip()):
             raise SubscriptionError(f"{where}.quiet_hours: must look like '23:00-07:00'")
         quiet = quiet.strip()
-        log.warning("%s: quiet_hours are not applied yet", where)
+        if quiet[:5] == quiet[6:]:
+            raise SubscriptionError(f"{where}.quiet_hours: start and end are the same")
     enabled = data.get("enabled", True)
     if not isinstance(enabled, bool):
         raise SubscriptionError(f"{where}.enabled: must be true or false")
@@ -235,6 +393,9 @@ def _parse_subscriber(data: Any, where: str, env: Mapping[str, str]) -> Subscrib
         mode=mode,
         quiet_hours=quiet,
         enabled=enabled,
+        digest=digest,
+        digest_time=digest_time.strip(),
+        timezone=tz_name,
     )
 
 

@@ -5,6 +5,13 @@ Every sender answers with a `SendResult` and never raises for a delivery problem
 - `delivered`: the destination accepted it (webhook: 2xx);
 - `retry`: try again later (429, 5xx, 408, connection errors, timeouts), `retry_after` when the destination said;
 - `failed`: permanent (other 4xx, redirects, a bad configuration): retrying the same request cannot succeed.
+
+A message too long for one platform message (Telegram 4096 characters, Slack block and text limits) is sent as
+several parts; `Message.parts_done` says how many were accepted by earlier attempts (the sender skips them) and
+`SendResult.parts_done` how many are accepted after this one, so a retry never repeats a part.
+
+Types: `webhook` (webhook.py), `slack` (slack.py), `telegram` (telegram.py), `email` (mail.py), `atom`
+(atom.py: a pull feed; "sending" publishes the entry, the feed server reads it from the outbox).
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from typing import Protocol
 
 from bnwatch.records import Alert
 from consumers.notify.subscriptions import ChannelConfig
+from consumers.notify.text import Doc, alert_doc, digest_doc
 
 DELIVERED, RETRY, FAILED = "delivered", "retry", "failed"
 
@@ -27,6 +35,25 @@ class Message:
     text: str
     subscriber: str
     attempt: int = 1
+    #: a digest: every alert it carries (`alert` is the newest); empty for a single alert
+    alerts: tuple[Alert, ...] = ()
+    #: the structured text the platform renderers work from (default: built from `alert`/`alerts`)
+    doc: Doc | None = None
+    #: parts of a split message already accepted by earlier attempts
+    parts_done: int = 0
+    #: a digest's period, in words
+    period: str | None = None
+
+    @property
+    def is_digest(self) -> bool:
+        return bool(self.alerts)
+
+    def document(self) -> Doc:
+        if self.doc is not None:
+            return self.doc
+        if self.alerts:
+            return digest_doc(self.alerts, period=self.period or "")
+        return alert_doc(self.alert)
 
 
 @dataclass(frozen=True)
@@ -35,6 +62,8 @@ class SendResult:
     status: int | None = None
     error: str | None = None
     retry_after: float | None = None
+    #: parts of a split message accepted so far (None: the sender does not split)
+    parts_done: int | None = None
 
     @property
     def delivered(self) -> bool:
@@ -48,6 +77,11 @@ class Sender(Protocol):
 
 
 def default_senders() -> dict[str, Sender]:
+    from consumers.notify.channels.atom import AtomSender
+    from consumers.notify.channels.mail import EmailSender
+    from consumers.notify.channels.slack import SlackSender
+    from consumers.notify.channels.telegram import TelegramSender
     from consumers.notify.channels.webhook import WebhookSender
 
-    return {"webhook": WebhookSender()}
+    return {"webhook": WebhookSender(), "slack": SlackSender(), "telegram": TelegramSender(), "email": EmailSender(),
+            "atom": AtomSender()}

@@ -8,7 +8,8 @@ Each POST carries
 
 Receivers check it with `verify()` (or any Standard Webhooks library). The body is the alert's fields (`kind`,
 `schema_version`, `id`, `rule`, `story_id`, `version`, `articles`, ...) plus `type` ("alert.new" for version 1,
-"alert.updated" after), `subscriber`, `delivery_id` and `text` (the Bengali summary).
+"alert.updated" after), `subscriber`, `delivery_id` and `text` (the Bengali summary). A digest is one POST of
+`{"type": "alert.digest", "subscriber", "delivery_id", "period", "text", "alerts": [...]}`.
 
 Answers: 2xx delivered; 408, 425, 429, 5xx, connection errors and timeouts retryable (Retry-After honoured,
 seconds or HTTP date); redirects and other 4xx permanent. Redirects are not followed (a POST must not turn into
@@ -112,6 +113,9 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
 
 
 def payload(message: Message) -> dict[str, Any]:
+    if message.is_digest:  # one POST for a digest period: {"type": "alert.digest", "alerts": [...], ...}
+        return {"type": "alert.digest", "subscriber": message.subscriber, "delivery_id": message.id,
+                "period": message.period, "text": message.text, "alerts": [a.to_dict() for a in message.alerts]}
     data = message.alert.to_dict()
     data["type"] = "alert.new" if message.alert.version <= 1 else "alert.updated"
     data["subscriber"] = message.subscriber

@@ -203,3 +203,151 @@ def receiver_factory():
     yield make
     for r in made:
         r.stop()
+
+
+# --------------------------------------------------------------------------------------------- chat + SMTP doubles
+
+
+@dataclass
+class ChatRequest:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class ChatServer:
+    """An HTTP server on 127.0.0.1 playing Slack (incoming webhook) or Telegram (Bot API): records each POST and
+    answers from `script` ((status, headers, body) in order), else `ok_status`/`ok_body`."""
+
+    ok_status: int = 200
+    ok_body: bytes = b"ok"
+    requests: list[ChatRequest] = field(default_factory=list)
+    script: deque = field(default_factory=deque)
+    port: int = 0
+    _server: ThreadingHTTPServer | None = None
+    _thread: threading.Thread | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def url(self, path: str = "") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def respond(self, status: int, headers: dict[str, str] | None = None, body: bytes | dict = b"",
+                times: int = 1) -> None:
+        if isinstance(body, dict):
+            body = json.dumps(body).encode()
+        for _ in range(times):
+            self.script.append((status, headers or {}, body))
+
+    def start(self) -> "ChatServer":
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server API
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with server._lock:
+                    server.requests.append(ChatRequest(self.path, {k.lower(): v for k, v in self.headers.items()},
+                                                       body))
+                    status, extra, reply = server.script.popleft() if server.script else (
+                        server.ok_status, {}, server.ok_body)
+                self.send_response(status)
+                for k, v in extra.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        ThreadingHTTPServer.allow_reuse_address = True
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._thread.join(5)
+            self._server = None
+
+
+@pytest.fixture
+def slack_server():
+    s = ChatServer(ok_body=b"ok").start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def telegram_server():
+    s = ChatServer(ok_body=json.dumps({"ok": True, "result": {"message_id": 1}}).encode()).start()
+    yield s
+    s.stop()
+
+
+class SmtpSink:
+    """aiosmtpd handler: keeps each accepted message's envelope; `refuse` maps recipients to an SMTP reply."""
+
+    def __init__(self):
+        self.messages: list[Any] = []
+        self.refuse: dict[str, str] = {}
+        self.logins: list[tuple[str, str]] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 - aiosmtpd API
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd API
+        self.messages.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_factory():
+    """Start real SMTP servers (aiosmtpd) on 127.0.0.1: make(**aiosmtpd SMTP options) -> (controller, sink)."""
+    from aiosmtpd.controller import Controller
+
+    made = []
+
+    def make(port: int | None = None, sink: SmtpSink | None = None, **kwargs: Any):
+        sink = sink or SmtpSink()
+        controller = Controller(sink, hostname="127.0.0.1", port=port or free_port(), **kwargs)
+        controller.start()
+        made.append(controller)
+        return controller, sink
+
+    yield make
+    for c in made:
+        try:
+            c.stop()
+        except AssertionError:  # already stopped by the test
+            pass
+
+
+@pytest.fixture
+def smtp_server(smtp_factory):
+    return smtp_factory()
+
+
+def dhaka(y: int, mo: int, d: int, h: int, mi: int = 0) -> float:
+    """Unix time of a wall-clock time in Asia/Dhaka."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime(y, mo, d, h, mi, tzinfo=ZoneInfo("Asia/Dhaka")).timestamp()
+
+
+@pytest.fixture
+def at_dhaka():
+    return dhaka

@@ -100,3 +100,33 @@ def test_retry_schedule_park_and_replay(store):
     d = store.get(nd().id)
     assert (d.status, d.attempts, d.next_attempt_at) == (PENDING, 0, 100)
     assert store.next_due_at() == 100
+
+
+def test_an_outbox_from_the_first_release_is_upgraded(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript("""
+        CREATE TABLE deliveries (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,
+            story_id TEXT NOT NULL, subscriber TEXT NOT NULL, version INTEGER NOT NULL, channel TEXT NOT NULL,
+            channel_type TEXT NOT NULL, rule TEXT NOT NULL, alert TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0, created_at REAL NOT NULL, next_attempt_at REAL NOT NULL,
+            last_attempt_at REAL, delivered_at REAL, last_status INTEGER, last_error TEXT, lease_owner TEXT,
+            lease_until REAL, UNIQUE (story_id, subscriber, version, channel));
+    """)
+    d = nd()
+    db.execute("INSERT INTO deliveries (id, story_id, subscriber, version, channel, channel_type, rule, alert,"
+               " created_at, next_attempt_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+               (d.id, d.story_id, d.subscriber, d.version, d.channel, d.channel_type, d.rule, d.alert, 1, 1))
+    db.commit()
+    db.close()
+    store = DeliveryStore(path)
+    old = store.get(d.id)
+    assert old.batch is None and old.parts_done == 0 and old.status == PENDING
+    store.enqueue([NewDelivery("s2", "desk", 1, "webhook", "webhook", "ru-nk", "{}", batch="hourly@x", due_at=50)], 10)
+    [new] = store.for_story("s2")
+    assert (new.batch, new.next_attempt_at, new.created_at) == ("hourly@x", 50, 50)
+    assert [x.id for x in store.claim_batch("desk", "webhook", "hourly@x", now=49, lease=30)] == []
+    assert [x.id for x in store.claim_batch("desk", "webhook", "hourly@x", now=50, lease=30)] == [new.id]
+    store.mark_retry([new.id], 51, 100, parts_done=2)
+    assert store.get(new.id).parts_done == 2
+    store.close()

@@ -59,7 +59,7 @@ def test_env_expansion():
         ({"colour": "red"}, r"unknown key\(s\) colour"),
         ({"channels": []}, r"channels: must be a non-empty list"),
         ({"channels": [{"type": "pigeon"}]}, r"channels\[0\]\.type: must be one of webhook"),
-        ({"channels": [{"type": "slack", "url": "https://x"}]}, r"'slack' is not implemented yet"),
+        ({"channels": [{"type": "slack", "url": "ftp://x"}]}, r"channels\[0\]\.url: must be an http\(s\) URL"),
         ({"channels": [{"type": "webhook", "url": "ftp://x/y", "secret": SECRET}]}, r"url: must be an http\(s\) URL"),
         ({"channels": [{"type": "webhook", "url": "http://x/y"}]}, r"channels\[0\]\.secret: required string"),
         ({"channels": [{"type": "webhook", "url": "http://x/y", "secret": "hunter2"}]}, r"must start with 'whsec_'"),
