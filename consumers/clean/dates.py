@@ -18,6 +18,7 @@ callers only hand this module a date line, never the body.
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_TZ = "Asia/Dhaka"
+log = logging.getLogger(__name__)
 _BN = "\u0980-\u09ff"
 _CF = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 _TRANS = str.maketrans("০১২৩৪৫৬৭৮৯", "0123456789")
@@ -279,9 +281,60 @@ def looks_like_masthead(text: str) -> bool:
 class DateLine:
     published: datetime | None = None
     updated: datetime | None = None
+    #: the line also carries a Bangla-calendar date more than a day away from its Gregorian date (a cross-check
+    #: only: the Gregorian date is kept, the confidence drops)
+    calendar_mismatch: bool = False
 
     def __bool__(self) -> bool:
         return self.published is not None or self.updated is not None
+
+    @property
+    def confidence(self) -> float:
+        return 0.5 if self.calendar_mismatch else 1.0
+
+
+# -- the Bangla calendar, as a cross-check -----------------------------------------------------------------------------
+
+_BANGLA_MONTH_NUMBER = {_n(name): number for number, names in enumerate([
+    ["বৈশাখ"], ["জ্যৈষ্ঠ", "জৈষ্ঠ্য", "জ্যৈষ্ঠ্য", "জৈষ্ঠ"], ["আষাঢ়"], ["শ্রাবণ"], ["ভাদ্র"], ["আশ্বিন"],
+    ["কার্তিক", "কার্ত্তিক"], ["অগ্রহায়ণ", "অঘ্রাণ", "অঘ্রান"], ["পৌষ"], ["মাঘ"], ["ফাল্গুন"], ["চৈত্র"]], start=1)
+    for name in names}
+_BANGLA_MONTH_RE = f"(?P<mon>{_alt(_BANGLA_MONTH_NUMBER)})(?![{_BN}])"
+_BANGLA_DMY = re.compile(f"(?<!\\d)(?P<d>[0-3]?\\d){_ORD}\\s*,?\\s*{_BANGLA_MONTH_RE}\\s*,?\\s*(?P<y>1[3-5]\\d\\d)(?!\\d)")
+_BANGLA_MDY = re.compile(f"{_BANGLA_MONTH_RE}\\s*(?P<d>[0-3]?\\d){_ORD}\\s*,?\\s*(?P<y>1[3-5]\\d\\d)(?!\\d)")
+
+
+def bangla_to_gregorian(day: int, month: int, year: int) -> date | None:
+    """A Bangla-calendar date (Bangladesh, revised 2019 rule: 1 Boishakh = 14 April; Boishakh–Ashwin 31 days,
+    Falgun 29 or 30 in a Gregorian leap year, the others 30) as a Gregorian date. Outlets still on the pre-2019
+    rule, and West Bengal's calendar, land a day or so away: compare with a tolerance."""
+    if not (1 <= month <= 12 and 1 <= day <= 32 and 1300 <= year <= 1599):
+        return None
+    g_year = year + 593
+    leap = (g_year + 1) % 4 == 0 and ((g_year + 1) % 100 != 0 or (g_year + 1) % 400 == 0)
+    lengths = [31] * 6 + [30] * 4 + [30 if leap else 29, 30]
+    return date(g_year, 4, 14) + timedelta(days=sum(lengths[:month - 1]) + day - 1)
+
+
+def bangla_calendar_dates(text: str) -> list[date]:
+    """Every Bangla-calendar date of a line, as Gregorian dates (`৩০ কার্তিক ১৪৩১` → 2024-11-15)."""
+    line = text if text.isascii() else prepare(text)
+    out = []
+    for rx in (_BANGLA_DMY, _BANGLA_MDY):
+        for m in rx.finditer(line):
+            d = bangla_to_gregorian(int(m.group("d")), _BANGLA_MONTH_NUMBER[m.group("mon")], int(m.group("y")))
+            if d is not None:
+                out.append(d)
+    return out
+
+
+def calendar_mismatch(text: str, when: datetime | date | None, tolerance_days: int = 1) -> bool:
+    """True when `text` has a Bangla-calendar date and none of them is within `tolerance_days` of `when`."""
+    if when is None:
+        return False
+    bangla = bangla_calendar_dates(text)
+    day = when.date() if isinstance(when, datetime) else when
+    return bool(bangla) and all(abs((b - day).days) > tolerance_days for b in bangla)
 
 
 def parse_dateline(text: str, tz: str | tzinfo | None = DEFAULT_TZ, *, fetched_at: datetime | None = None) -> DateLine:
@@ -319,7 +372,17 @@ def parse_dateline(text: str, tz: str | tzinfo | None = DEFAULT_TZ, *, fetched_a
             published = unlabelled.pop(0)
         if updated is None and unlabelled and unlabelled[0] > published:
             updated = unlabelled[0]
-    return DateLine(published, updated)
+    mismatch = False
+    if published is not None or updated is not None:
+        bangla = bangla_calendar_dates(prepare(text))
+        if bangla:
+            days = [d.date() for d in (published, updated) if d is not None]
+            mismatch = all(abs((b - d).days) > 1 for b in bangla for d in days)
+            if mismatch:
+                log.warning("date line %r: the Bangla-calendar date %s is more than a day from %s; keeping the "
+                            "Gregorian date, confidence lowered", text[:120], bangla[0].isoformat(),
+                            days[0].isoformat())
+    return DateLine(published, updated, mismatch)
 
 
 def parse_date(text: str, tz: str | tzinfo | None = DEFAULT_TZ, *, fetched_at: datetime | None = None) -> datetime | None:

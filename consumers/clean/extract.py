@@ -17,19 +17,24 @@ A page without an article (bot challenge, error wall, section front, nothing rea
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import unicodedata
-from dataclasses import dataclass, field
+import weakref
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from lxml import etree
 from parsel import Selector
+from parsel.csstranslator import HTMLTranslator
 
 from bnwatch.outlets import Outlet, Registry, default_registry
-from bnwatch.textnorm import fold
+from bnwatch.textnorm import fold, nfc
 
+from .bijoy import BIJOY_CONVERTED, convert_bijoy_html, looks_like_bijoy_page
 from .dates import DEFAULT_TZ, DateLine, looks_like_masthead, parse_dateline, parse_machine_date, to_iso
 from .decode import DecodeResult, decode_html
 
@@ -41,6 +46,9 @@ NO_TEXT = "no_text"
 UNDECODABLE = "undecodable"
 
 MIN_BODY_CHARS = 120
+
+_CSS_TRANSLATOR = HTMLTranslator()  # parsel's own (::text, ::attr(x)), so a selector means what it meant before
+_XPATH_NAMESPACES = dict(Selector._default_namespaces)
 
 
 class NotAnArticle(Exception):
@@ -67,6 +75,8 @@ class Extraction:
     language: str = "bn"
     method: str = "selectors"  # selectors | jsonld | trafilatura: where the body came from
     decode: DecodeResult | None = None
+    #: 1.0, or 0.5 when the date line's Bangla-calendar date disagrees with its Gregorian date by more than a day
+    date_confidence: float = 1.0
 
     @property
     def body(self) -> str:
@@ -134,10 +144,17 @@ _WS = re.compile(r"[ \t\r\n\f\v\u00a0\u2000-\u200a\u202f\u3000]+")
 _EDGE = "\u200b\u200c\u200d\u2060\ufeff \u00a0"
 
 
+#: what _WS.sub would change: any whitespace but a lone space (a one-space run is replaced by one space)
+_WS_CHANGES = re.compile(r"[\t\r\n\f\v\u00a0\u2000-\u200a\u202f\u3000]|  ")
+_STRIP = _EDGE + "\t\r\n"
+
+
 def _clean(text: str | None) -> str:
     if not text:
         return ""
-    return _WS.sub(" ", text).strip(_EDGE + "\t\r\n")
+    if _WS_CHANGES.search(text):
+        text = _WS.sub(" ", text)
+    return text.strip(_STRIP)
 
 
 _BLOCK = {"p", "div", "section", "article", "main", "header", "footer", "aside", "nav", "h1", "h2", "h3", "h4",
@@ -205,8 +222,7 @@ def _texts(sel: Selector, css: str | None) -> list[str]:
             return [v for v in (_clean(x) for x in sel.css(css).getall()) if v]
         plain = re.sub(r"::text\b", "", css)
         values = []
-        for node in sel.css(plain):
-            root = node.root
+        for root in _css_nodes(sel, plain):
             if isinstance(root, str):
                 text = _clean(root)
             else:
@@ -218,11 +234,32 @@ def _texts(sel: Selector, css: str | None) -> list[str]:
         return []
 
 
+@functools.lru_cache(maxsize=1024)
+def _css_xpath(css: str) -> etree.XPath:
+    return etree.XPath(_CSS_TRANSLATOR.css_to_xpath(css), namespaces=_XPATH_NAMESPACES, smart_strings=False)
+
+
+def _css_nodes(sel: Selector, css: str) -> list:
+    """What `[n.root for n in sel.css(css)]` gives (the same translation, namespaces and plain strings), without a
+    parsel Selector around every node: the registry's selectors run on every page."""
+    result = _css_xpath(css)(sel.root)
+    return result if isinstance(result, list) else [result]
+
+
+def _drop(sel: Selector, css: str) -> None:
+    """`sel.css(css).drop()`: removes the matches in order (keeping their tails); like parsel, the first match that
+    cannot be removed (a pseudo-element, the root) raises and leaves the rest."""
+    for node in _css_nodes(sel, css):
+        if isinstance(node, str):
+            raise ValueError(f"cannot drop a pseudo-element ({css})")
+        node.drop_tree()
+
+
 def _elements(sel: Selector, css: str | None) -> list:
     if not css:
         return []
     try:
-        return [n.root for n in sel.css(re.sub(r"::text\b", "", css)) if not isinstance(n.root, str)]
+        return [n for n in _css_nodes(sel, re.sub(r"::text\b", "", css)) if not isinstance(n, str)]
     except Exception:
         return []
 
@@ -320,10 +357,35 @@ def _person_names(value: Any) -> list[str]:
     return _names(value)
 
 
+_META_ATTRS = ("property", "name", "itemprop")
+_META_INDEX: "weakref.WeakKeyDictionary[Any, dict[tuple[str, str], str]]" = weakref.WeakKeyDictionary()
+
+
+def _meta_index(sel: Selector) -> dict[tuple[str, str], str]:
+    """(attribute, value) → the content of the first <meta> in document order that has both, i.e. what
+    `//meta[@attr="value"]/@content` gives first; built in one pass per parsed page (dropped when the tree
+    changes, see _drop)."""
+    root = sel.root
+    index = _META_INDEX.get(root)
+    if index is None:
+        index = {}
+        for el in root.iter("meta"):
+            content = el.get("content")
+            if content is None:
+                continue
+            for attr in _META_ATTRS:
+                value = el.get(attr)
+                if value is not None:
+                    index.setdefault((attr, value), content)
+        _META_INDEX[root] = index
+    return index
+
+
 def _meta(sel: Selector, *names: str) -> str | None:
+    index = _meta_index(sel)
     for name in names:
-        for attr in ("property", "name", "itemprop"):
-            value = sel.xpath(f'//meta[@{attr}="{name}"]/@content').get()
+        for attr in _META_ATTRS:
+            value = index.get((attr, name))
             if value and _clean(value):
                 return _clean(value)
     return None
@@ -353,8 +415,11 @@ def strip_site_suffix(title: str, site_names: tuple[str, ...] = ()) -> str:
     return title
 
 
+_NON_WORD = re.compile(r"\W+")
+
+
 def _comparable(text: str) -> str:
-    return re.sub(r"\W+", "", unicodedata.normalize("NFC", text)).casefold()
+    return _NON_WORD.sub("", nfc(text)).casefold()
 
 
 def _in_chrome(el) -> bool:
@@ -465,10 +530,31 @@ def _headline_like(p: str) -> bool:
     return len(p) < 160 and not re.search("[।?!]\\s*$", p) and "।" not in p
 
 
+#: a desk/reporter sign-off closing the copy: "জেপি/এমএস", "এমএইচ/এএসএম/জিকেএস", "বিডি প্রতিদিন/কালাম" (initials or
+#: the outlet's name, a slash, the sub-editor's name or initials). A code with digits ("এমআর-২") is not one.
+_SIGN_WORD = "[\u0980-\u09e3A-Za-z][\u0980-\u09e3A-Za-z.]*"
+_SIGN_PART = f"{_SIGN_WORD}(?: {_SIGN_WORD}){{0,2}}"
+_SIGN_OFF = re.compile(f"^{_SIGN_PART}(?:\\s*/\\s*{_SIGN_PART})+$")
+#: a byline line: "ক্রীড়া ডেস্ক", "অনলাইন ডেস্ক", "নিজস্ব প্রতিবেদক", "রাজশাহী প্রতিনিধি", "প্রতিনিধি, বগুড়া",
+#: "স্টাফ রিপোর্টার", "আমাদের সংবাদদাতা"
+_BYLINE_LINE = re.compile(_n(
+    r"^(?:[^\s।,:;!?]+\s+){0,3}(?:ডেস্ক|প্রতিবেদক|সংবাদদাতা|প্রতিনিধি|রিপোর্টার|ডেস্ক রিপোর্ট)$"
+    r"|^(?:নিজস্ব |বিশেষ |স্টাফ )?(?:প্রতিবেদক|সংবাদদাতা|প্রতিনিধি|রিপোর্টার)\s*,\s*[^\s।,:;!?]+(?:\s[^\s।,:;!?]+)?$"))
+
+
+def is_sign_off(p: str) -> bool:
+    return len(p) <= 40 and bool(_SIGN_OFF.match(p))
+
+
+def is_byline_line(p: str) -> bool:
+    return len(p) <= 40 and bool(_BYLINE_LINE.match(p))
+
+
 @dataclass
 class _BodyFacts:
     section: str | None = None
     credit: str | None = None
+    byline: str | None = None  # a byline line found at the top of the body ("অনলাইন ডেস্ক")
 
 
 def clean_paragraphs(paragraphs: list[str], *, title: str = "", authors: list[str] | tuple[str, ...] = (),
@@ -515,10 +601,10 @@ def clean_paragraphs(paragraphs: list[str], *, title: str = "", authors: list[st
             continue
         if prefixes and p.startswith(prefixes):
             continue
-        if title_key and _comparable(p) == title_key:
-            continue
-        if author_keys and _comparable(p) in author_keys:
-            continue
+        if title_key or author_keys:
+            key = _comparable(p)
+            if key == title_key or key in author_keys:
+                continue
         if _is_dateline(p):
             continue
         text, credit = parse_credit(p)
@@ -528,12 +614,21 @@ def clean_paragraphs(paragraphs: list[str], *, title: str = "", authors: list[st
                 continue  # a credit line of its own is chrome; an inline credit stays in its paragraph
         if out and out[-1] == p:
             continue
+        if not out and is_byline_line(p):
+            facts.byline = facts.byline or p  # the byline above the copy, not copy
+            continue
         out.append(p)
+    while len(out) > 1 and is_sign_off(out[-1]):
+        out.pop()
     return out
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def _is_dateline(p: str) -> bool:
-    if len(p) > 140:
+    # every date parse_dateline finds without fetched_at has a (Unicode) digit: a line without one is not a date
+    if len(p) > 140 or not _DIGIT.search(p):
         return False
     line = parse_dateline(p)
     if not line:
@@ -547,6 +642,7 @@ def _is_dateline(p: str) -> bool:
 
 def _parse_any(values: list[str], tz: str, fetched_at: datetime | None) -> DateLine:
     published = updated = None
+    mismatch = False
     for v in values:
         machine = parse_machine_date(v, tz)
         if machine is not None:
@@ -555,7 +651,8 @@ def _parse_any(values: list[str], tz: str, fetched_at: datetime | None) -> DateL
         line = parse_dateline(v, tz, fetched_at=fetched_at)
         published = published or line.published
         updated = updated or line.updated
-    return DateLine(published, updated)
+        mismatch = mismatch or line.calendar_mismatch
+    return DateLine(published, updated, mismatch)
 
 
 _DATE_HINT = re.compile(r"date|time|publish|posted|updated|byline|meta|info", re.I)
@@ -567,13 +664,7 @@ def _dateline_near_title(sel: Selector, title: str, tz: str, fetched_at: datetim
     """The byline/date line next to the headline: scan the elements after the h1 (document order) for a short
     text with a date and a clock or a প্রকাশ/আপডেট label. The masthead (Bangla-calendar date, no clock) and
     year-less body mentions never qualify."""
-    h1 = None
-    key = _comparable(title) if title else ""
-    for node in sel.xpath("//h1"):
-        text = _comparable(node.xpath("string()").get() or "")
-        if not key or (text and (text in key or key in text)):
-            h1 = node.root
-            break
+    h1 = _headline_element(sel, title)
     candidates = []
     if h1 is not None:
         seen = 0
@@ -595,26 +686,64 @@ def _dateline_near_title(sel: Selector, title: str, tz: str, fetched_at: datetim
         # not the time stamps of a related-stories list or a sidebar
         if not _in_chrome(el.root) and not any(_is_junk(a) for a in el.root.iterancestors()):
             candidates.append(el.root)
-    for el in candidates:
+    published = updated = None
+    mismatch = False
+    first = None  # index of the candidate that gave the first date
+    for i, el in enumerate(candidates):
+        if first is not None and (i - first > 2 or (published is not None and updated is not None)):
+            break  # the published/updated pair sits in one line or in neighbouring elements, never further apart
         if not isinstance(el.tag, str):
             continue
+        machine_hit = False
         for attr in ("datetime", "content", "data-published", "data-time"):
             value = el.get(attr)
             if value:
                 dt = parse_machine_date(value, tz)
                 if dt is not None:
                     if el.get("itemprop") == "dateModified":
-                        return DateLine(None, dt)
-                    return DateLine(dt, None)
+                        updated = updated or dt
+                    elif published is None:
+                        published = dt
+                    machine_hit = True
+                    break
+        if machine_hit:
+            first = i if first is None else first
+            continue
         for text in element_paragraphs(el, skip_junk=False)[:6]:
             if len(text) > 200 or looks_like_masthead(text):
                 continue
             if not (_TIME_HINT.search(text) or _LABEL_HINT.search(text)):
                 continue
             line = parse_dateline(text, tz, fetched_at=fetched_at)
-            if line:
-                return line
-    return DateLine()
+            if not line:
+                continue
+            mismatch = mismatch or line.calendar_mismatch
+            if first is None:
+                first = i
+                published, updated = line.published, line.updated
+            elif line.updated is not None and updated is None:
+                # a separate "আপডেট: …"/"শেষ আপডেট: …" element next to the published one (only a labelled or
+                # second date counts: parse_dateline gives `updated` for nothing else)
+                updated = line.updated
+            elif published is None and line.published is not None:
+                published = line.published
+    return DateLine(published, updated, mismatch)
+
+
+def _headline_element(sel: Selector, title: str):
+    """The page's own headline element: the first h1 that agrees with the title, else an h2 that does (outlets
+    that style the headline as h2 and keep h1 for the logo)."""
+    key = _comparable(title) if title else ""
+    for node in sel.xpath("//h1"):
+        text = _comparable(node.xpath("string()").get() or "")
+        if not key or (text and (text in key or key in text)):
+            return node.root
+    if key:
+        for node in sel.xpath("//h2"):
+            text = _comparable(node.xpath("string()").get() or "")
+            if text and len(text) >= 0.8 * len(key) and (text in key or key in text) and not _in_chrome(node.root):
+                return node.root
+    return None
 
 
 _URL_DATE = re.compile(r"/((?:19|20)\d\d)/(0?[1-9]|1[0-2])/(0?[1-9]|[12]\d|3[01])(?:/|$)")
@@ -694,6 +823,9 @@ def extract(html: bytes | str, url: str | None = None, outlet: str | None = None
     reason = challenge_reason(text)
     if reason:
         raise NotAnArticle(reason, "bot challenge" if reason == CHALLENGE else "error page")
+    if looks_like_bijoy_page(text):  # whole-page Bijoy/SutonnyMJ text: to Unicode before anything reads it
+        text = convert_bijoy_html(text)
+        decoded = replace(decoded, flags=decoded.flags + (BIJOY_CONVERTED,))
 
     if registry is None:
         try:
@@ -726,6 +858,7 @@ def extract(html: bytes | str, url: str | None = None, outlet: str | None = None
     # dates: selectors, structured data, meta, the dateline by the headline, the URL
     line = _parse_any(_texts(sel, selectors.get("published")), tz, fetched_at)
     published, updated = line.published, line.updated
+    calendar_mismatch = line.calendar_mismatch
     if selectors.get("updated"):
         upd = _parse_any(_texts(sel, selectors.get("updated")), tz, fetched_at)
         updated = upd.updated or upd.published or updated
@@ -746,6 +879,7 @@ def extract(html: bytes | str, url: str | None = None, outlet: str | None = None
                                 "last-modified"))
     if published is None:
         near = _dateline_near_title(sel, title, tz, fetched_at)
+        calendar_mismatch = calendar_mismatch or near.calendar_mismatch
         published = near.published
         updated = updated or near.updated
     if published is None and page_url:
@@ -764,7 +898,7 @@ def extract(html: bytes | str, url: str | None = None, outlet: str | None = None
         if meta_author and not meta_author.startswith("http"):
             authors = [meta_author]
     if not authors and not selectors.get("authors"):
-        authors = _generic_authors(sel)
+        authors = _generic_authors(sel, title)
     authors = _clean_authors(authors)
     section = next(iter(_texts(sel, selectors.get("section"))), None) if selectors.get("section") else None
     if not section and ld:
@@ -784,9 +918,10 @@ def extract(html: bytes | str, url: str | None = None, outlet: str | None = None
     # body: remove the outlet's drop list, then selectors → JSON-LD articleBody → trafilatura
     for css in site.drop if site else ():
         try:
-            sel.css(css).drop()
+            _drop(sel, css)
         except Exception:
             pass
+        _META_INDEX.pop(sel.root, None)
     paragraphs: list[str] = []
     method = "selectors"
     for el in _elements(sel, selectors.get("body")):
@@ -805,6 +940,8 @@ def extract(html: bytes | str, url: str | None = None, outlet: str | None = None
                                   boilerplate=site.boilerplate_text if site else (), facts=facts)
     if not section and facts.section:
         section = facts.section
+    if not authors and not selectors.get("authors") and facts.byline:
+        authors = _clean_authors([facts.byline])
     if not section:
         section = _section_line_anywhere(sel) or _generic_section(sel, title)
     credit = credit or facts.credit
@@ -834,6 +971,7 @@ def extract(html: bytes | str, url: str | None = None, outlet: str | None = None
         language=language,
         method=method,
         decode=decoded,
+        date_confidence=0.5 if calendar_mismatch else 1.0,
     )
 
 
@@ -885,6 +1023,51 @@ def _generic_section(sel: Selector, title: str) -> str | None:
         items = [t for t in items if t.casefold() not in home]
         if items and len(items[-1]) <= 40:
             return items[-1]
+    return _section_link_by_headline(sel, title) or _jsonld_breadcrumb_section(sel, title)
+
+
+def _jsonld_breadcrumb_section(sel: Selector, title: str) -> str | None:
+    """The last JSON-LD BreadcrumbList item that is neither home nor the article itself (WordPress/Yoast pages:
+    হোম › বাংলাদেশ › <headline>)."""
+    for obj in _jsonld_objects(sel):
+        if "breadcrumblist" not in _types(obj):
+            continue
+        items = obj.get("itemListElement")
+        if not isinstance(items, list):
+            continue
+        names = []
+        for item in sorted((i for i in items if isinstance(i, dict)), key=lambda i: str(i.get("position", "")).zfill(4)):
+            inner = item.get("item")
+            name = item.get("name") or (inner.get("name") if isinstance(inner, dict) else None)
+            if isinstance(name, str) and _clean(name):
+                names.append(_clean(unicodedata.normalize("NFC", name)))
+        names = [n for n in names if n.casefold() not in _HOME_WORDS and _comparable(n) != _comparable(title)
+                 and not (title and len(n) > 40)]
+        if names and len(names[-1]) <= 40:
+            return names[-1]
+    return None
+
+
+_HOME_WORDS = {"হোম", "প্রচ্ছদ", "home", "মূলপাতা", "প্রথম পাতা"}
+
+
+def _section_link_by_headline(sel: Selector, title: str) -> str | None:
+    """The section link printed right above the headline (a kicker such as `<div><a href="/sport">খেলা</a></div>`
+    before the h1): one short link text, nothing else in the element, no digits (not a date, not a counter)."""
+    head = _headline_element(sel, title)
+    if head is None:
+        return None
+    for el in list(head.itersiblings(preceding=True))[:2]:
+        if not isinstance(el.tag, str) or el.tag.lower() in ("h1", "h2", "script", "style", "img", "figure"):
+            continue
+        links = [a for a in ([el] if el.tag.lower() == "a" else el.iter("a"))]
+        if len(links) != 1:
+            continue
+        text = _clean(unicodedata.normalize("NFC", links[0].text_content()))
+        whole = _clean(unicodedata.normalize("NFC", el.text_content()))
+        if (text and text == whole and len(text) <= 30 and len(text.split()) <= 3 and not re.search(r"[\d০-৯]", text)
+                and text.casefold() not in _HOME_WORDS and _comparable(text) != _comparable(title)):
+            return text
     return None
 
 
@@ -904,7 +1087,7 @@ _AUTHOR_XPATH = ("//body//*[contains(@class, 'author') or contains(@class, 'byli
                  " or @rel='author' or @itemprop='author']")
 
 
-def _generic_authors(sel: Selector) -> list[str]:
+def _generic_authors(sel: Selector, title: str = "") -> list[str]:
     """The byline next to the headline: the first author/byline/reporter element with a short, date-free text."""
     for el, text in _short_texts(sel, _AUTHOR_XPATH, 80):
         if _JUNK_ATTR.search(el.get("class") or "") and "author" not in (el.get("class") or ""):
@@ -912,6 +1095,15 @@ def _generic_authors(sel: Selector) -> list[str]:
         if _TIME_HINT.search(text) or parse_dateline(text):
             continue
         return [text]
+    head = _headline_element(sel, title) if title else None
+    if head is not None:  # a byline line right under the headline ("ক্রীড়া ডেস্ক", "নিজস্ব প্রতিবেদক"), whatever its class
+        for el in list(head.itersiblings())[:3]:
+            if not isinstance(el.tag, str):
+                continue
+            for text in element_paragraphs(el, skip_junk=False)[:3]:
+                text = _clean(unicodedata.normalize("NFC", text))
+                if is_byline_line(text):
+                    return [text]
     return []
 
 

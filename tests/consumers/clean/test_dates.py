@@ -168,3 +168,48 @@ def test_parse_date_tries_machine_then_bengali():
     assert to_iso(parse_date("2024-11-30T19:35:00+06:00")) == "2024-11-30T19:35:00+06:00"
     assert to_iso(parse_date("৩০ নভেম্বর ২০২৪, ০৭:৩৫ পিএম")) == "2024-11-30T19:35:00+06:00"
     assert parse_date("১১ জন নিহত") is None
+
+
+# -- the Bangla calendar as a cross-check (research §5.3) ------------------------------------------------------------
+
+def test_bangla_calendar_conversion_fixed_points():
+    from datetime import date
+
+    from consumers.clean.dates import bangla_calendar_dates, bangla_to_gregorian
+
+    assert bangla_to_gregorian(1, 1, 1431) == date(2024, 4, 14)  # পহেলা বৈশাখ
+    assert bangla_to_gregorian(1, 9, 1431) == date(2024, 12, 16)  # 16 Dec = 1 Poush (revised 2019 rule)
+    assert bangla_to_gregorian(8, 11, 1431) == date(2025, 2, 21)  # 21 Feb = 8 Falgun
+    # seed 004's masthead: 14 Nov 2024 = 30 Kartik 1431 on the pre-2019 rule, 29 Kartik on the revised one
+    assert bangla_calendar_dates("ঢাকা বৃহস্পতিবার, ১৪ নভেম্বর ২০২৪ | ৩০ কার্তিক ১৪৩১") == [date(2024, 11, 15)]
+    # the golden fixtures' masthead and ajkalusa's month-first form
+    assert bangla_calendar_dates("রবিবার, ২০ জুলাই ২০২৫ | ৫ শ্রাবণ ১৪৩২") == [date(2025, 7, 20)]
+    assert bangla_calendar_dates("শুক্রবার ২৯ আগস্ট ২০২৫ ভাদ্র ১৩ ১৪৩২ ০৫ রবিউল আউয়াল ১৪৪৭") == [date(2025, 8, 28)]
+
+
+@pytest.mark.parametrize("text,day,mismatch", [
+    ("ঢাকা বৃহস্পতিবার, ১৪ নভেম্বর ২০২৪ | ৩০ কার্তিক ১৪৩১", "2024-11-14", False),  # a day apart (old vs revised rule)
+    ("শুক্রবার ২৯ আগস্ট ২০২৫ ভাদ্র ১৩ ১৪৩২ ০৫ রবিউল আউয়াল ১৪৪৭", "2025-08-29", False),
+    ("৮ ভাদ্র ১৪৩৩, রোববার, ২৩ আগস্ট ২০২৬", "2026-08-23", False),
+    ("১২ নভেম্বর ২০২৪, ১১:৩১ এএম | ৩০ কার্তিক ১৪৩১", "2024-11-12", True),  # three days apart
+    ("৩০ নভেম্বর ২০২৪, ০৭:৩৫ পিএম | আপডেট: ৩০ নভেম্বর ২০২৪, ০৭:৩৫ পিএম", "2024-11-30", False),  # no Bangla date
+])
+def test_bangla_calendar_cross_check_never_changes_the_date(text, day, mismatch):
+    line = parse_dateline(text)
+    assert line.published.date().isoformat() == day  # the Gregorian date, whatever the Bangla one says
+    assert line.calendar_mismatch is mismatch
+    assert line.confidence == (0.5 if mismatch else 1.0)
+
+
+@pytest.mark.parametrize("text,expected", [
+    # htmldate reads this as 2024-01-01 (research §5.2): ASCII digits in a Bengali line
+    ("প্রকাশ: 30 নভেম্বর 2024, 07:35 PM", "2024-11-30T19:35:00+06:00"),
+    # dateparser strips Mn marks so জন (people) = জুন (June): "১৯ জন ২০২৪" must not be 19 June
+    ("১৯ জন ২০২৪", None),
+    # mixed-script digits inside one number (newspost24, bdtodays)
+    ("প্রকাশিত: ১২ মার্চ 20২৩", "2023-03-12T00:00:00+06:00"),
+    # search_dates silently drops পিএম (07:35 instead of 19:35)
+    ("৩০ নভেম্বর ২০২৪, ০৭:৩৫ পিএম", "2024-11-30T19:35:00+06:00"),
+])
+def test_traps_of_the_date_libraries(text, expected):
+    assert pub(text) == expected

@@ -195,7 +195,8 @@ def test_cloudflare_challenge_is_not_an_article():
 
 @needs_corpus
 @pytest.mark.parametrize("page", ["banglanews24/listing_opinion_2025-11-15.html", "dhakapost/listing_opinion_rendered.html",
-                                  "khaborerkagoj/listing_opinion.html", "prothomalo/listing_opinion_rendered.html"])
+                                  "khaborerkagoj/listing_opinion.html", "prothomalo/listing_opinion_rendered.html",
+                                  "prothomalo/listing_opinion_rendered_2025-09-07_ru_nk.html"])
 def test_section_fronts_are_not_articles(page):
     with pytest.raises(NotAnArticle) as exc:
         extract_page((CORPUS / page).read_bytes(), registry=EMPTY)
@@ -328,3 +329,118 @@ def test_json_ld_supplies_clock_and_authors():
     assert got["updated_at"] == "2024-11-12T12:00:00+06:00"
     assert got["authors"] == ["অনলাইন ডেস্ক"]
     assert got["section"] == "আন্তর্জাতিক"
+
+
+# -- the generic rules behind the golden pages (no outlet file) ----------------------------------------------------------
+
+@pytest.mark.parametrize("line", ["বিডি প্রতিদিন/কালাম", "জেপি/এমএস", "এমএইচ/এএসএম/জিকেএস", "ইউএস/এমকেএইচ"])
+def test_desk_sign_off_at_the_end_leaves_the_body(line):
+    from consumers.clean.extract import is_sign_off
+
+    assert is_sign_off(line)
+    body = ["রাশিয়ার কুরস্ক অঞ্চলে ইউক্রেনীয় বাহিনী ঢুকে পড়েছে।", "রুশ সেনারা পাল্টা হামলা চালাচ্ছে।", line]
+    assert clean_paragraphs(body) == body[:2]
+
+
+@pytest.mark.parametrize("line", ["এমআর-২",  # seed 001's code stays (the golden somoyerkonthosor page keeps it)
+                                  "মো. তৌহিদ হোসেন: সাবেক পররাষ্ট্রসচিব", "লেখক ও প্রতিষ্ঠাতা, বিশ্বসাহিত্য কেন্দ্র",
+                                  "রাশিয়া/ইউক্রেন যুদ্ধের দুই বছর পূর্তিতে কিয়েভে একটি বড় সমাবেশ হয়েছে।"])
+def test_last_lines_that_are_not_sign_offs_stay(line):
+    body = ["রাশিয়ার কুরস্ক অঞ্চলে ইউক্রেনীয় বাহিনী ঢুকে পড়েছে।", line]
+    assert clean_paragraphs(body) == body
+
+
+@pytest.mark.parametrize("line", ["অনলাইন ডেস্ক", "ক্রীড়া ডেস্ক", "নিজস্ব প্রতিবেদক", "রাজশাহী প্রতিনিধি", "প্রতিনিধি, বগুড়া",
+                                  "স্টাফ রিপোর্টার", "আমাদের সংবাদদাতা", "এই সময় ডিজিটাল ডেস্ক"])
+def test_byline_line_above_the_copy_is_the_author_not_body(line):
+    from consumers.clean.extract import _BodyFacts
+
+    facts = _BodyFacts()
+    body = [line, "রাশিয়ার জানিয়েছে, ইউক্রেনের সেনারা কুরস্কে ঢুকেছে।", "দ্বিতীয় অনুচ্ছেদ।"]
+    assert clean_paragraphs(body, facts=facts) == body[1:]
+    assert facts.byline == line
+    # the same words inside the copy are copy
+    assert clean_paragraphs(body[1:] + [line]) == body[1:] + [line]
+
+
+def _generic_page(head_extra: str = "", above: str = "", headline: str = "h1", meta: str = "") -> str:
+    paragraphs = "".join(f"<p>রাশিয়ার সংসদ এই চুক্তি অনুমোদন করেছে। অনুচ্ছেদ {i}। উত্তর কোরিয়ার সঙ্গে সম্পর্ক গভীর হচ্ছে।</p>"
+                         for i in range(4))
+    return (f"<html lang='bn'><head><title>চুক্তি অনুমোদন | Site</title>{head_extra}</head><body><header><nav>"
+            f"<a href='/'>প্রচ্ছদ</a> <a href='/world'>বিশ্ব</a> <a href='/sport'>খেলা</a></nav></header><main>{above}"
+            f"<{headline}>উত্তর কোরিয়ার সঙ্গে চুক্তি অনুমোদন করল রাশিয়া</{headline}>{meta}"
+            f"<div class='body'>{paragraphs}</div></main></body></html>")
+
+
+def test_section_link_printed_above_the_headline():
+    got = extract_page(_generic_page(above="<div class='kicker'><a href='/world'>বিশ্ব</a></div>"), registry=EMPTY)
+    assert got["section"] == "বিশ্ব"
+    # a date or a long link above the headline is no section
+    for above in ("<div><a href='/x'>১২ নভেম্বর ২০২৪</a></div>",
+                  "<div><a href='/x'>পুতিন-কিম বৈঠকের পর কী বদলাবে এশিয়ার নিরাপত্তা</a></div>",
+                  "<div>বিশ্ব <a href='/world'>আরও</a></div>"):
+        assert extract_page(_generic_page(above=above), registry=EMPTY)["section"] is None, above
+
+
+def test_headline_styled_as_h2_still_anchors_the_dateline():
+    meta = ("<div class='info'><span>প্রকাশ: ১২ আগস্ট ২০২৪, ০৭:৩২ এএম</span> "
+            "<span>আপডেট: ১২ আগস্ট ২০২৪, ০৮:০৯ এএম</span></div>")
+    got = extract_page(_generic_page(headline="h2", meta=meta), registry=EMPTY)
+    assert got["published_at"] == "2024-08-12T07:32:00+06:00"
+    assert got["updated_at"] == "2024-08-12T08:09:00+06:00"
+
+
+@pytest.mark.parametrize("meta", [
+    # Kaler Kantho's shape: a <time datetime> and, in the next element, "শেষ আপডেট: …"
+    ("<time datetime='2024-01-03T21:51:00+06:00'>০৩ জানুয়ারি ২০২৪, ০৯:৫১ পিএম</time>"
+     "<div class='small'>শেষ আপডেট: ০৩ জানুয়ারি ২০২৪, ১০:২৮ পিএম</div>"),
+    # Naya Diganta's shape: author, time and updated as items of one list
+    ("<ul><li>নয়া দিগন্ত অনলাইন</li><li>০৩ জানুয়ারি ২০২৪, ০৯:৫১ পিএম</li>"
+     "<li>আপডেট: ০৩ জানুয়ারি ২০২৪, ১০:২৮ পিএম</li></ul>"),
+])
+def test_updated_time_in_its_own_element_next_to_the_published_one(meta):
+    got = extract_page(_generic_page(meta=meta), registry=EMPTY)
+    assert got["published_at"] == "2024-01-03T21:51:00+06:00"
+    assert got["updated_at"] == "2024-01-03T22:28:00+06:00"
+
+
+def test_an_unlabelled_later_date_further_down_is_not_the_update():
+    meta = "<div class='date'>০৩ জানুয়ারি ২০২৪, ০৯:৫১ পিএম</div><div>০৫ জানুয়ারি ২০২৪, ১০:২৮ পিএম</div>"
+    got = extract_page(_generic_page(meta=meta), registry=EMPTY)
+    assert got["published_at"] == "2024-01-03T21:51:00+06:00" and got["updated_at"] is None
+
+
+def test_bangla_calendar_mismatch_lowers_date_confidence_but_keeps_the_date(caplog):
+    ok = _generic_page(meta="<div class='date'>১৪ নভেম্বর ২০২৪, ১১:৩১ এএম | ৩০ কার্তিক ১৪৩১</div>")
+    bad = _generic_page(meta="<div class='date'>১২ নভেম্বর ২০২৪, ১১:৩১ এএম | ৩০ কার্তিক ১৪৩১</div>")
+    good = extract(ok, registry=EMPTY)
+    assert good.published_at == "2024-11-14T11:31:00+06:00" and good.date_confidence == 1.0
+    with caplog.at_level("WARNING", logger="consumers.clean.dates"):
+        off = extract(bad, registry=EMPTY)
+    assert off.published_at == "2024-11-12T11:31:00+06:00"  # never changed by the Bangla date
+    assert off.date_confidence == 0.5
+    assert any("Bangla-calendar" in r.getMessage() for r in caplog.records)
+
+
+CORPUS_EXPECTED = sorted((ROOT / "tests" / "fixtures" / "corpus").glob("*/*.json"))
+
+
+@needs_corpus
+@pytest.mark.parametrize("fixture", CORPUS_EXPECTED, ids=[f"{p.parent.name}/{p.stem}" for p in CORPUS_EXPECTED])
+def test_corpus_pages_match_hand_checked_fields(fixture):
+    expected = json.loads(fixture.read_text(encoding="utf-8"))
+    got = extract_page((CORPUS / expected["page"]).read_bytes(), registry=EMPTY)
+    for name in ("url", "title", "published_at", "section", "authors"):
+        assert got[name] == expected[name], name
+    assert got["body"].startswith(expected["first_sentence"])
+    assert got["body"].endswith(expected["last_sentence"])
+    assert got["body"] == expected["body"]
+    for phrase in expected["must_not"]:
+        assert phrase not in got["body"], phrase
+
+
+def test_byline_line_under_the_headline_is_the_author_even_without_author_classes():
+    meta = "<h6 class='my-4'><span class='writer'>ক্রীড়া ডেস্ক</span></h6>"
+    got = extract_page(_generic_page(meta=meta), registry=EMPTY)
+    assert got["authors"] == ["ক্রীড়া ডেস্ক"]
+    assert "ক্রীড়া ডেস্ক" not in got["body"]

@@ -107,3 +107,25 @@ def test_mislabelled_utf8_is_decoded_as_utf8(stage):
 def test_rejects_other_records(stage):
     with pytest.raises(TypeError):
         stage.process(Article(url="u", canonical_url="u", outlet="o", title="t", paragraphs=[]))
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared/corpus not present")
+@pytest.mark.parametrize("page,url,outlet", [
+    ("prothomalo/listing_opinion_rendered.html", "https://www.prothomalo.com/opinion", "prothomalo"),
+    ("khaborerkagoj/listing_opinion.html", "https://www.khaborerkagoj.com/opinion", "khaborerkagoj"),
+    ("banglanews24/listing_opinion_2025-11-15.html", "https://www.banglanews24.com/category/opinion", "banglanews24"),
+])
+def test_section_front_is_dropped_and_counted(stage, page, url, outlet):
+    before = sample("bnwatch_not_articles_total", outlet=outlet, reason="section_front")
+    with pytest.raises(Drop) as exc:
+        stage.process(raw_page((CORPUS / page).read_bytes(), url, outlet))
+    assert "not an article" in exc.value.reason
+    assert sample("bnwatch_not_articles_total", outlet=outlet, reason="section_front") == before + 1
+
+
+@pytest.mark.parametrize("body", [b"", b"<html><body></body></html>", b"<html><body><h1>\xe0\xa6\x96\xe0\xa6\xac\xe0\xa6\xb0</h1></body></html>"])
+def test_empty_page_is_dropped_and_counted(stage, body):
+    before = sample("bnwatch_not_articles_total", outlet="unknown-outlet", reason="no_text")
+    with pytest.raises(Drop):
+        stage.process(raw_page(body, "https://unknown.example/news/1", "unknown-outlet"))
+    assert sample("bnwatch_not_articles_total", outlet="unknown-outlet", reason="no_text") == before + 1
