@@ -125,7 +125,8 @@ def cmd_run(args, settings: Settings | None = None) -> int:
     settings = settings or Settings.from_env()
     if args.metrics_port is not None:
         settings = settings.with_(metrics_port=args.metrics_port)
-    return pipeline.run(settings, outlets=args.outlets, follow=not args.once, poll_interval=args.poll_interval)
+    return pipeline.run(settings, outlets=args.outlets, follow=not args.once, poll_interval=args.poll_interval,
+                        poll_bounds=_poll_bounds(args))
 
 
 def cmd_demo(args) -> int:
@@ -140,7 +141,13 @@ def cmd_crawl(args) -> int:
     settings = Settings.from_env()
     if args.metrics_port is not None:
         settings = settings.with_(metrics_port=args.metrics_port)
-    return pipeline.crawl(settings, outlets=args.outlets, follow=args.follow, poll_interval=args.poll_interval)
+    return pipeline.crawl(settings, outlets=args.outlets, follow=args.follow, poll_interval=args.poll_interval,
+                          poll_bounds=_poll_bounds(args), scale_out=args.scale_out)
+
+
+def _poll_bounds(args) -> tuple | None:
+    lo, hi = getattr(args, "poll_min_interval", None), getattr(args, "poll_max_interval", None)
+    return None if lo is None and hi is None else (lo, hi)
 
 
 def cmd_consume(args) -> int:
@@ -152,6 +159,103 @@ def cmd_consume(args) -> int:
     return pipeline.consume(settings, args.stage)
 
 
+# -- subscribers ---------------------------------------------------------------------------------------------------
+
+
+def _subscribers_file(args) -> Path:
+    return Path(args.file) if args.file else Settings.from_env().subscribers_file
+
+
+def _outbox(args) -> Path:
+    data_dir = Path(args.data_dir) if args.data_dir else Settings.from_env().data_dir
+    return data_dir / "notify" / "deliveries.sqlite3"
+
+
+def _table(rows: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
+
+
+def cmd_subscribers(args) -> int:
+    from consumers.notify.subscriptions import SubscriptionError, load_subscribers
+
+    if args.action == "replay-parked":
+        from consumers.notify.stage import replay_parked
+        from consumers.notify.store import DeliveryStore
+
+        path = _outbox(args)
+        if not path.exists():
+            sys.stderr.write(f"bnwatch subscribers: no outbox at {path}\n")
+            return 2
+        store = DeliveryStore(path)
+        try:
+            n = replay_parked(store, subscriber=args.subscriber, story_id=args.story)
+        finally:
+            store.close()
+        print(f"requeued {n} parked deliver{'y' if n == 1 else 'ies'}; the running notifier sends them on its next pass")
+        return 0
+    try:
+        subs = load_subscribers(_subscribers_file(args))
+    except SubscriptionError as exc:
+        sys.stderr.write(f"bnwatch subscribers: {exc}\n")
+        return 2
+    if args.action == "list":
+        rows = [["NAME", "ENABLED", "RULES", "MIN_SCORE", "OUTLETS", "MODE", "QUIET_HOURS", "CHANNELS"]]
+        for sub in subs:
+            mode = sub.mode if sub.mode == "instant" else f"digest {sub.digest}" + (
+                f" {sub.digest_time}" if sub.digest == "daily" else "")
+            quiet = f"{sub.quiet_hours} {sub.timezone}" if sub.quiet_hours else "-"
+            channels = "; ".join(f"{c.type}:{c.id} → {c.describe()}" for c in sub.channels)
+            rows.append([sub.name, "yes" if sub.enabled else "no", ",".join(sub.rules), f"{sub.min_score:g}",
+                         ",".join(sorted(sub.outlets)) if sub.outlets else "*", mode, quiet, channels])
+        print(_table(rows))
+        return 0
+    if args.action == "feeds":
+        from consumers.notify.channels.atom import FeedServer
+        from consumers.notify.store import DeliveryStore
+        from consumers.notify.subscriptions import Subscriptions
+
+        store = DeliveryStore(_outbox(args))
+        server = FeedServer(store, Subscriptions(_subscribers_file(args)), host=args.host, port=args.port).start()
+        print(f"feeds on {server.base_url}/feeds/rules/<rule>.atom and /feeds/subscribers/<name>.atom", flush=True)
+        stop = threading.Event()
+        _install_stop(stop)
+        stop.wait()
+        server.stop()
+        store.close()
+        return 0
+    # test NAME
+    import uuid
+
+    from consumers.notify.channels import FAILED, Message, default_senders
+    from consumers.notify.sample import sample_alert
+    from consumers.notify.text import render
+
+    sub = next((s for s in subs if s.name == args.name), None)
+    if sub is None:
+        sys.stderr.write(f"bnwatch subscribers: no subscriber named {args.name!r}\n")
+        return 2
+    senders = default_senders()
+    alert, doc = sample_alert()
+    rows = [["CHANNEL", "TYPE", "OUTCOME", "STATUS", "DETAIL"]]
+    ok = True
+    for ch in sub.channels:
+        if ch.pull:
+            rows.append([ch.id, ch.type, "skipped", "-", "a feed: readers pull it (bnwatch subscribers feeds)"])
+            continue
+        message = Message(f"msg_test_{uuid.uuid4().hex[:24]}", alert, render(doc), sub.name, doc=doc)
+        try:
+            res = senders[ch.type].send(message, ch)
+            outcome, status, detail = res.outcome, res.status, res.error or ""
+        except Exception as exc:  # noqa: BLE001 - report, do not crash the operator's command
+            outcome, status, detail = FAILED, None, f"{type(exc).__name__}: {exc}"
+        ok = ok and outcome == "delivered"
+        rows.append([ch.id, ch.type, outcome, str(status) if status is not None else "-", detail])
+    print(f"test alert to {sub.name}:")
+    print(_table(rows))
+    return 0 if ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="bnwatch", description="Streaming monitor of Bengali-language news")
     p.add_argument("-v", "--verbose", action="store_true")
@@ -161,6 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--outlets", default="all")
     s.add_argument("--once", action="store_true", help="one crawl pass, process everything, then stop")
     s.add_argument("--poll-interval", type=float, default=None)
+    s.add_argument("--poll-min-interval", type=float, default=None, help="shortest adaptive poll interval (s)")
+    s.add_argument("--poll-max-interval", type=float, default=None, help="longest adaptive poll interval (s)")
     s.add_argument("--metrics-port", type=int, default=None)
     s.set_defaults(func=cmd_run)
 
@@ -173,7 +279,13 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("crawl", help="run the crawler (publishes RawPages to Kafka when configured)")
     s.add_argument("--outlets", default="all")
     s.add_argument("--follow", action="store_true", help="keep polling discovery sources")
-    s.add_argument("--poll-interval", type=float, default=None)
+    s.add_argument("--scale-out", action="store_true",
+                   help="with --follow and Kafka: share the outlets with the other --scale-out instances (Kafka "
+                        "consumer group <prefix>crawler); an instance that dies has its outlets taken over")
+    s.add_argument("--poll-interval", type=float, default=None,
+                   help="start interval of every discovery source (s); it adapts within the min/max bounds")
+    s.add_argument("--poll-min-interval", type=float, default=None, help="shortest adaptive poll interval (s)")
+    s.add_argument("--poll-max-interval", type=float, default=None, help="longest adaptive poll interval (s)")
     s.add_argument("--metrics-port", type=int, default=None)
     s.set_defaults(func=cmd_crawl)
 
@@ -204,6 +316,24 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("replay", help="serve the outlet replay")
     s.add_argument("--port", type=int, default=8800)
     s.set_defaults(func=cmd_replay)
+
+    s = sub.add_parser("subscribers", help="who gets alerts: list them, send a test alert, replay parked deliveries")
+    ss = s.add_subparsers(dest="action", required=True)
+    a = ss.add_parser("list", help="table of subscribers, rules and channels (secrets hidden)")
+    a.add_argument("--file", help="subscribers file (default: BNWATCH_SUBSCRIBERS or deploy/subscribers.yaml)")
+    a = ss.add_parser("test", help="send a test alert through every channel of NAME now; print each outcome")
+    a.add_argument("name")
+    a.add_argument("--file")
+    a = ss.add_parser("replay-parked", help="requeue parked deliveries (after a subscriber fixed an endpoint)")
+    a.add_argument("--subscriber")
+    a.add_argument("--story")
+    a.add_argument("--data-dir", help="bnwatch data dir (default: BNWATCH_DATA_DIR)")
+    a = ss.add_parser("feeds", help="serve the Atom feeds from the outbox")
+    a.add_argument("--file")
+    a.add_argument("--data-dir")
+    a.add_argument("--host", default="127.0.0.1")
+    a.add_argument("--port", type=int, default=8790)
+    s.set_defaults(func=cmd_subscribers)
     return p
 
 

@@ -61,11 +61,34 @@ REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
 
 DOWNLOAD_HANDLERS = {
-    # plain HTTP/1.1 unless REPLAY_HOSTS maps an outlet host to the local outlet replay
-    "http": "crawler.handlers.replay.ReplayDownloadHandler",
-    "https": "crawler.handlers.replay.ReplayDownloadHandler",
+    # plain HTTP/1.1 unless REPLAY_HOSTS maps an outlet host to the local outlet replay; article pages of outlets with
+    # `javascript: true` go to Chromium through scrapy-playwright, started on the first such page (never otherwise)
+    "http": "crawler.handlers.dispatch.DispatchDownloadHandler",
+    "https": "crawler.handlers.dispatch.DispatchDownloadHandler",
 }
+# scrapy-playwright (crawler/browser.py) needs the asyncio reactor (Scrapy's default since 2.13; stated here so a
+# change of default cannot break the JavaScript outlets)
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+# Debian's Chromium (`playwright install` cannot download one here); flags from research/toolchain-notes.md
+PLAYWRIGHT_LAUNCH_OPTIONS = {
+    "executable_path": _os.environ.get("BNWATCH_CHROMIUM", "/usr/bin/chromium"),
+    "headless": True,
+    "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+             "--no-first-run", "--disable-dev-shm-usage", "--disable-extensions"],
+}
+# memory bounds: two contexts (the current one and one being retired: crawler/browser.py keeps that bound itself;
+# PLAYWRIGHT_MAX_CONTEXTS stays unset, its semaphore can deadlock with context recycling), a few pages each, a fresh
+# context every PLAYWRIGHT_RECYCLE_CONTEXT_PAGES pages; images, fonts and media are never loaded; pages are closed
+# after use
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
+PLAYWRIGHT_RECYCLE_CONTEXT_PAGES = 100
+PLAYWRIGHT_ABORT_REQUEST = "crawler.browser.abort_request"
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
 DOWNLOADER_MIDDLEWARES = {
+    # before everything (robots.txt included): no request to private/loopback/link-local IPs or localhost, and no
+    # redirect off the outlet's domains (crawler/middlewares/redirect_guard.py)
+    "crawler.middlewares.redirect_guard.RedirectGuardMiddleware": 50,
     # right after RobotsTxtMiddleware (100), which has parsed the host's robots.txt by then
     "crawler.middlewares.politeness.PolitenessMiddleware": 110,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,

@@ -57,7 +57,8 @@ def open_seen_store(settings: Settings):
 
 
 def _run_crawler(settings: Settings, outlets: str, follow: bool, poll_interval: float | None, sink=None,
-                 stop: threading.Event | None = None, seen=None, poll_bounds: tuple | None = None) -> None:
+                 stop: threading.Event | None = None, seen=None, poll_bounds: tuple | None = None,
+                 outlet_filter=None) -> None:
     """Run the spider in this thread until it finishes (or `stop` is set). A seen-store passed in stays open:
     its owner closes it once late acknowledgements (the embedded pipeline's) have been recorded."""
     from scrapy.crawler import CrawlerProcess
@@ -70,7 +71,7 @@ def _run_crawler(settings: Settings, outlets: str, follow: bool, poll_interval: 
     lo, hi = poll_bounds or (None, None)
     process = CrawlerProcess(scrapy_settings(settings, poll_interval=poll_interval, poll_min_interval=lo,
                                              poll_max_interval=hi), install_root_handler=False)
-    process.crawl(OutletsSpider, outlets=outlets, follow=follow, seen=seen, sink=sink)
+    process.crawl(OutletsSpider, outlets=outlets, follow=follow, seen=seen, sink=sink, outlet_filter=outlet_filter)
     if stop is not None:
         def watch():
             stop.wait()
@@ -87,15 +88,44 @@ def _run_crawler(settings: Settings, outlets: str, follow: bool, poll_interval: 
 
 
 def crawl(settings: Settings, outlets: str = "all", follow: bool = False, poll_interval: float | None = None,
-          poll_bounds: tuple | None = None) -> int:
-    """`poll_bounds` = (min, max) seconds of the adaptive poll interval (None: the settings/outlet files')."""
+          poll_bounds: tuple | None = None, scale_out: bool = False) -> int:
+    """`poll_bounds` = (min, max) seconds of the adaptive poll interval (None: the settings/outlet files').
+    `scale_out`: share the outlets with the other `--scale-out` instances (see start_scale_out)."""
+    if scale_out and not (settings.kafka_bootstrap and follow):
+        logger.error("--scale-out needs Kafka (BNWATCH_KAFKA_BOOTSTRAP) and --follow")
+        return 2
     metrics.serve(settings.metrics_port, settings.metrics_addr)
     if settings.kafka_bootstrap:
         from bnwatch.kafka_client import ensure_topics
 
         ensure_topics(settings.kafka_bootstrap, Topics(settings.topic_prefix).all())
-    _run_crawler(settings, outlets, follow, poll_interval, poll_bounds=poll_bounds)
+    assignment = start_scale_out(settings, outlets) if scale_out else None
+    try:
+        _run_crawler(settings, outlets, follow, poll_interval, poll_bounds=poll_bounds,
+                     outlet_filter=assignment.owns if assignment else None)
+    finally:
+        if assignment is not None:
+            assignment.close()  # leave the group: the other instances take this one's outlets at once
     return 0
+
+
+# -- scale-out ------------------------------------------------------------------------------------------------------
+
+def start_scale_out(settings: Settings, outlets: str = "all", wait: float = 30.0):
+    """Join consumer group `<prefix>crawler` on topic `<prefix>crawl-schedule` (crawler/scaleout.py): the outlets
+    Kafka assigns to this instance are the ones its spider polls (the spider's `outlet_filter`), and they move to
+    the other instances when this one leaves or dies. Waits (bounded) for the first assignment, so the first pass
+    polls this instance's share; later changes are picked up on the spider's next tick."""
+    from bnwatch.outlets import default_registry
+    from crawler.scaleout import OutletAssignment
+
+    registry = default_registry()
+    wanted = [o.strip() for o in str(outlets).split(",") if o.strip()]
+    ids = [o.id for o in registry] if wanted in ([], ["all"]) else [registry.get(o).id for o in wanted]
+    assignment = OutletAssignment(settings.kafka_bootstrap, ids, prefix=settings.topic_prefix).start()
+    if not assignment.wait_assigned(wait):
+        logger.warning("scale-out: no assignment from Kafka after %.0f s; polling nothing until one arrives", wait)
+    return assignment
 
 
 def consume(settings: Settings, stage_name: str, stop: threading.Event | None = None) -> int:

@@ -30,6 +30,8 @@ the callback, which counts and drops challenges instead of publishing them.
 
 from __future__ import annotations
 
+import os
+
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -146,12 +148,25 @@ class OutletsSpider(scrapy.Spider):
         spider.poll_tick = s.getfloat("POLL_TICK", 0.5)
         spider.recheck_enabled = s.getbool("RECHECK_ENABLED", True) and bool(spider.seen.recheck_after)
         spider.pending_timeout = s.getfloat("PUBLISH_ACK_TIMEOUT", 900.0)
+        spider._drop_js_outlets_without_browser(s)
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         crawler.signals.connect(spider.on_opened, signal=signals.spider_opened)
         crawler.signals.connect(spider.on_item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(spider.on_item_dropped, signal=signals.item_error)
         spider.seen.add_listener(spider._on_published)
         return spider
+
+    def _drop_js_outlets_without_browser(self, settings) -> None:
+        """Outlets that need JavaScript are crawled through Chromium; where none is installed they are skipped
+        loudly (a metric-visible silence, not a crawl full of browser errors)."""
+        exe = (settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS") or {}).get("executable_path")
+        if not exe or os.path.exists(exe):
+            return
+        skipped = [o.id for o in self.outlets if o.javascript]
+        if skipped:
+            self.logger.warning("no browser at %s (set BNWATCH_CHROMIUM or install Debian's chromium): skipping the "
+                                "JavaScript outlets %s", exe, ", ".join(skipped))
+            self.outlets = [o for o in self.outlets if not o.javascript]
 
     # -- schedule --------------------------------------------------------------------------------------------
 
