@@ -101,7 +101,7 @@ class BoundedProducer:
         future = self.producer.send(
             topic, value=value, key=key.encode("utf-8") if key is not None else None, headers=headers
         )
-        size = len(value) + (len(key) if key else 0)
+        size = len(value or b"") + (len(key) if key else 0)  # a tombstone (None) has no size
         self._pending.append((future, size))
         self._pending_bytes += size
         while self._pending and (

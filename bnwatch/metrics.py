@@ -51,6 +51,12 @@ article_rechecks = Counter(
     ["outlet", "outcome"],
 )
 seen_store_articles = Gauge("bnwatch_seen_store_articles", "Articles (URLs) in the crawler's seen-store")
+# requests the crawler refused to make (crawler/middlewares/redirect_guard.py): links or redirects to literal
+# private/loopback/link-local addresses or localhost, redirects leaving the outlet's domains
+refused_requests = Counter(
+    "bnwatch_refused_requests", "Requests refused by the crawler (SSRF guard, off-site redirects), by reason",
+    ["outlet", "reason"],
+)
 robots_crawl_delay = Gauge(
     "bnwatch_robots_crawl_delay_seconds", "Crawl-delay an outlet's robots.txt asks of us (obeyed)", ["outlet"]
 )

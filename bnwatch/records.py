@@ -11,6 +11,9 @@ import base64
 import dataclasses
 import hashlib
 import json
+import math
+import types
+import typing
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
@@ -52,17 +55,78 @@ class Record:
         names = {f.name for f in dataclasses.fields(cls)}
         kwargs = {k: v for k, v in data.items() if k in names}
         try:
-            return cls(**kwargs)
+            record = cls(**kwargs)
         except TypeError as exc:
             raise RecordError(f"{cls.kind}: {exc}") from exc
+        record.validate()
+        return record
+
+    def validate(self) -> None:
+        """Raise RecordError unless every field has its declared type (JSON does not type-check: a record with
+        `"version": "2"` or `"paragraphs": "text"` must be a dead letter, not a crash or a wrong alert later)."""
+        hints = _type_hints(type(self))
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if not _conforms(value, hints[f.name]):
+                raise RecordError(f"{self.kind}: field {f.name!r} must be {_describe(hints[f.name])}, "
+                                  f"got {type(value).__name__} {_preview(value)}")
 
     @classmethod
     def from_json(cls: type[T], payload: bytes | str) -> T:
+        if not isinstance(payload, (bytes, bytearray, str)):
+            raise RecordError(f"{cls.kind}: no payload ({type(payload).__name__}, e.g. a tombstone)")
         try:
             data = json.loads(payload)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise RecordError(f"{cls.kind}: not JSON: {exc}") from exc
+        except RecursionError as exc:
+            raise RecordError(f"{cls.kind}: JSON nested too deeply") from exc
         return cls.from_dict(data)
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _type_hints(cls: type) -> dict[str, Any]:
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
+
+
+def _conforms(value: Any, hint: Any) -> bool:
+    """Does a decoded JSON value match a field annotation (str, int, float, bool, bytes, list[X], dict[K, V],
+    X | None, Any)? bool is not an int here, and floats must be finite."""
+    if hint is Any:
+        return True
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_conforms(value, h) for h in typing.get_args(hint))
+    if hint is type(None):
+        return value is None
+    if origin is list:
+        (item,) = typing.get_args(hint) or (Any,)
+        return isinstance(value, list) and all(_conforms(v, item) for v in value)
+    if origin is dict:
+        key, item = typing.get_args(hint) or (Any, Any)
+        return isinstance(value, dict) and all(_conforms(k, key) and _conforms(v, item) for k, v in value.items())
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(hint, type):
+        return isinstance(value, hint)
+    return True
+
+
+def _describe(hint: Any) -> str:
+    return getattr(hint, "__name__", None) or str(hint).replace("typing.", "")
+
+
+def _preview(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 @dataclass(frozen=True)
@@ -168,6 +232,13 @@ class Alert(Record):
     def key(self) -> str:
         return self.story_id
 
+    def validate(self) -> None:
+        super().validate()
+        if self.version < 1:
+            raise RecordError(f"alert: version must be at least 1, got {self.version}")
+        if not self.story_id or not self.id:
+            raise RecordError("alert: id and story_id must not be empty")
+
 
 RECORD_TYPES: dict[str, type[Record]] = {t.kind: t for t in (RawPage, Article, Alert)}
 
@@ -176,8 +247,10 @@ def record_from_json(payload: bytes | str) -> Record:
     """Decode any record by its `kind` field."""
     try:
         data = json.loads(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, TypeError) as exc:
         raise RecordError(f"not JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise RecordError("JSON nested too deeply") from exc
     if not isinstance(data, dict) or data.get("kind") not in RECORD_TYPES:
         raise RecordError(f"unknown record kind: {data.get('kind') if isinstance(data, dict) else data!r}")
     return RECORD_TYPES[data["kind"]].from_dict(data)

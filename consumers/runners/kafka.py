@@ -17,6 +17,7 @@ handled record with no output.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import logging
 import signal
@@ -39,6 +40,11 @@ from consumers.stage import Drop, Stage
 log = logging.getLogger(__name__)
 
 TRACEBACK_LINES = 20
+#: a dead letter carries the original bytes whole up to this size; a larger value (base64 makes it 4/3 bigger)
+#: would not fit in a Kafka record (MAX_MESSAGE_BYTES) and, failing to send, would stall the stage on that
+#: record forever: it keeps its first DEAD_LETTER_VALUE_HEAD bytes, its size and its SHA-256 instead
+DEAD_LETTER_VALUE_MAX = 32 * 1024 * 1024
+DEAD_LETTER_VALUE_HEAD = 1024 * 1024
 LAG_REPORT_INTERVAL = 15.0
 
 
@@ -212,6 +218,11 @@ def dead_letter_payload(stage: str, message, exc: BaseException, now: datetime |
     """The dead-letter record: enough to see what failed and why, and to replay the original bytes later."""
     tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).splitlines()[-TRACEBACK_LINES:]
     value = message.value if message.value is not None else b""
+    size = len(value)
+    truncated = size > DEAD_LETTER_VALUE_MAX
+    if truncated:
+        digest = hashlib.sha256(value).hexdigest()
+        value = value[:DEAD_LETTER_VALUE_HEAD]
     doc = {
         "kind": "dead_letter",
         "stage": stage,
@@ -220,12 +231,16 @@ def dead_letter_payload(stage: str, message, exc: BaseException, now: datetime |
         "offset": message.offset,
         "key": _key_text(message.key),
         "value": base64.b64encode(value).decode("ascii"),
+        "value_size": size,
+        "value_truncated": truncated,
         "error_type": type(exc).__name__,
-        "error": str(exc),
+        "error": str(exc)[:10_000],
         "traceback": "\n".join(tb),
         "record_timestamp_ms": getattr(message, "timestamp", None),
         "timestamp": (now or datetime.now(timezone.utc)).isoformat(timespec="milliseconds"),
     }
+    if truncated:
+        doc["value_sha256"] = digest
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
