@@ -20,7 +20,47 @@ _SPACES = {ord(c): " " for c in "\u00a0\u202f\u3000" + "".join(chr(c) for c in r
 _NEWLINES = {ord("\r"): "\n", 0x2028: "\n", 0x2029: "\n", 0x85: "\n"}
 _TABLE = {**_DELETE, **_HYPHENS, **_SPACES, **_NEWLINES}
 _RUNS = re.compile(r"[ \t]+")
+_TABLE_CHARS = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_TABLE)) + "]")
 _BN_DIGITS = str.maketrans("০১২৩৪৫৬৭৮৯", "0123456789")
+
+#: Characters of Bengali news text (ASCII, Latin-1, Bengali, the danda, general punctuation, the rupee sign): a
+#: text made only of these is already NFC unless it holds one of the `_nfc_unsafe` characters or pairs, found by
+#: brute force at import (so it is exact for this repertoire, not a hand-made list).
+_NFC_RANGES = ((0x00, 0x100), (0x964, 0x966), (0x980, 0xA00), (0x2000, 0x2070), (0x20B9, 0x20BA))
+
+
+def _nfc_unsafe() -> re.Pattern[str]:
+    chars = [chr(c) for a, b in _NFC_RANGES for c in range(a, b)]
+    # not stable under NFC on its own (য় U+09DF, U+2000 …), or decomposing to combining marks (Latin é …)
+    unsafe = {c for c in chars if unicodedata.normalize("NFC", c) != c
+              or (unicodedata.normalize("NFD", c) != c
+                  and any(unicodedata.combining(x) for x in unicodedata.normalize("NFD", c)))}
+    # two neighbours NFC changes (composition: ে + া → ো; reordering: ্ + ় → ় + ্). Only neighbours matter
+    # here: no character of the repertoire with a non-zero combining class composes with anything, and the
+    # starters that compose (া U+09BE, ৗ U+09D7) are blocked by any character in between
+    pairs = []
+    for a in chars:
+        if a in unsafe:
+            continue
+        for b in chars:
+            if b in unsafe or (a < "\x80" and b < "\x80"):
+                continue
+            if unicodedata.normalize("NFC", a + b) != a + b:
+                pairs.append(a + b)
+    outside = "".join(f"\\u{a:04x}-\\u{b - 1:04x}" for a, b in _NFC_RANGES)
+    return re.compile(f"[^{outside}]|[{''.join(re.escape(c) for c in sorted(unsafe))}]|"
+                      + "|".join(re.escape(p) for p in pairs))
+
+
+_NFC_UNSAFE = _nfc_unsafe()
+
+
+def nfc(text: str) -> str:
+    """unicodedata.normalize("NFC", text), without the full normalisation pass for text that is NFC already
+    (most Bengali text, once folded: CPython's quick check answers "maybe" for every া, so it always re-normalises)."""
+    if text.isascii() or not _NFC_UNSAFE.search(text):
+        return text
+    return unicodedata.normalize("NFC", text)
 
 
 def repair_bijoy_residue(text: str) -> str:
@@ -31,15 +71,19 @@ def repair_bijoy_residue(text: str) -> str:
 def fold(text: str, *, bijoy: bool = True) -> str:
     """Normalise Bengali text for storage and matching (NFC, invisible characters, hyphens, spaces; CR, CRLF and
     U+2028/U+2029 become newlines)."""
-    text = unicodedata.normalize("NFC", text)
+    text = nfc(text)
     if "\r\n" in text:
         text = text.replace("\r\n", "\n")
     if _KHANDA_TA_LEGACY in text:
         text = text.replace(_KHANDA_TA_LEGACY, "\u09ce")
-    if bijoy:
+    if bijoy and ("ø" in text or "¦" in text or "æ" in text or "¨" in text):
         text = repair_bijoy_residue(text)
-    text = text.translate(_TABLE)
-    return _RUNS.sub(" ", text)
+    if _TABLE_CHARS.search(text):
+        text = text.translate(_TABLE)
+    # a run of one space is replaced by one space: only tabs and double spaces change anything
+    if "\t" in text or "  " in text:
+        text = _RUNS.sub(" ", text)
+    return text
 
 
 def ascii_digits(text: str) -> str:

@@ -59,6 +59,9 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
+# Scrapy re-reads and re-parses a callback's source on every response to warn about generator return values
+# (its cache holds the callback weakly): measurable per page, and our callbacks return nothing
+WARN_ON_GENERATOR_RETURN_VALUE = False
 
 DOWNLOAD_HANDLERS = {
     # plain HTTP/1.1 unless REPLAY_HOSTS maps an outlet host to the local outlet replay; article pages of outlets with

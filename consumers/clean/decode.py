@@ -157,7 +157,7 @@ def _codec(label: str | None) -> str | None:
         return "windows-1252"
     try:
         name = codecs.lookup(label).name
-    except LookupError:
+    except (LookupError, ValueError):  # unknown label, or one codecs refuses (an embedded NUL)
         return None
     if name in ("cp1252", "latin-1", "iso8859-1", "ascii"):
         return "windows-1252"

@@ -603,7 +603,7 @@ def clean_paragraphs(paragraphs: list[str], *, title: str = "", authors: list[st
             continue
         if title_key or author_keys:
             key = _comparable(p)
-            if key == title_key or key in author_keys:
+            if (title_key and key == title_key) or key in author_keys:
                 continue
         if _is_dateline(p):
             continue

@@ -19,7 +19,6 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,14 +60,15 @@ def _lower_match(m: re.Match) -> str:
 # bnwatch.textnorm.fold, step for step, with the per-character passes skipped when they cannot change anything:
 # fold() spends ~2/3 of its time in translate(_TABLE) (a dict table over non-ASCII text), the Bijoy look-behind
 # regex (tried at every position) and a [ \t]+ -> ' ' substitution that rewrites every single space. The result is
-# identical (tests/consumers/tag/test_golden.py::test_fast_fold_equals_fold); NFC stays unicodedata's.
+# identical (tests/consumers/tag/test_golden.py::test_fast_fold_equals_fold); NFC is textnorm.nfc (skips text
+# that is NFC already).
 _FOLD_CHARS = tuple(chr(c) for c in textnorm._TABLE)
 _FOLD_TABLE = {chr(c): v or "" for c, v in textnorm._TABLE.items()}
 _BIJOY_CHARS = tuple(textnorm._BIJOY_RESIDUE)
 
 
 def fast_fold(text: str) -> str:
-    text = unicodedata.normalize("NFC", text)
+    text = textnorm.nfc(text)
     if "\r\n" in text:
         text = text.replace("\r\n", "\n")
     if textnorm._KHANDA_TA_LEGACY in text:
