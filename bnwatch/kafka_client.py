@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import collections
 import logging
+import threading
 import time
 from typing import Callable, Iterable
 
@@ -260,3 +261,56 @@ def consumer_lag(
     finally:
         if own_admin:
             admin.close()
+
+
+class LagReporter:
+    """Exports `kafka_consumergroup_lag` for every stage's consumer group from the broker's committed offsets.
+
+    A runner reports only the partitions it owns, so a consumer that is stopped, hung or crashed reports
+    nothing — exactly when its lag matters. This thread runs in a process that stays up (the crawler) and asks
+    the broker every `interval` seconds, as kafka_exporter would (same metric names, so the same rules apply)."""
+
+    def __init__(self, bootstrap: str, groups_topics: list[tuple[str, str]], interval: float = 15.0):
+        self.bootstrap = bootstrap
+        self.groups_topics = groups_topics
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @classmethod
+    def for_stages(cls, bootstrap: str, topics, stages=None, interval: float = 15.0) -> "LagReporter":
+        from bnwatch.topics import STAGES
+
+        pairs = [(f"{topics.prefix}{s}", topics.stage_io(s)[0]) for s in (stages or STAGES)]
+        return cls(bootstrap, pairs, interval)
+
+    def report_once(self, admin: KafkaAdminClient | None = None) -> dict[tuple[str, str], dict[int, int]]:
+        return {(g, t): consumer_lag(self.bootstrap, g, t, admin=admin) for g, t in self.groups_topics}
+
+    def _run(self) -> None:
+        admin = None
+        while not self._stop.is_set():
+            try:
+                admin = admin or make_admin(self.bootstrap)
+                self.report_once(admin)
+            except Exception as exc:  # the broker may be restarting: try again next round with a new client
+                log.warning("consumer lag report failed: %r", exc)
+                if admin is not None:
+                    try:
+                        admin.close()
+                    except Exception:
+                        pass
+                admin = None
+            self._stop.wait(self.interval)
+        if admin is not None:
+            admin.close()
+
+    def start(self) -> "LagReporter":
+        self._thread = threading.Thread(target=self._run, name="lag-reporter", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)

@@ -95,10 +95,14 @@ def crawl(settings: Settings, outlets: str = "all", follow: bool = False, poll_i
         logger.error("--scale-out needs Kafka (BNWATCH_KAFKA_BOOTSTRAP) and --follow")
         return 2
     metrics.serve(settings.metrics_port, settings.metrics_addr)
+    lag = None
     if settings.kafka_bootstrap:
-        from bnwatch.kafka_client import ensure_topics
+        from bnwatch.kafka_client import LagReporter, ensure_topics
 
-        ensure_topics(settings.kafka_bootstrap, Topics(settings.topic_prefix).all())
+        topics = Topics(settings.topic_prefix)
+        ensure_topics(settings.kafka_bootstrap, topics.all())
+        if follow:  # the long-running crawler reports every stage's lag, so a stopped consumer still shows
+            lag = LagReporter.for_stages(settings.kafka_bootstrap, topics).start()
     assignment = start_scale_out(settings, outlets) if scale_out else None
     try:
         _run_crawler(settings, outlets, follow, poll_interval, poll_bounds=poll_bounds,
@@ -106,6 +110,8 @@ def crawl(settings: Settings, outlets: str = "all", follow: bool = False, poll_i
     finally:
         if assignment is not None:
             assignment.close()  # leave the group: the other instances take this one's outlets at once
+        if lag is not None:
+            lag.stop()
     return 0
 
 
@@ -146,10 +152,12 @@ def run(settings: Settings, outlets: str = "all", follow: bool = True, poll_inte
     metrics.serve(settings.metrics_port, settings.metrics_addr)
     if settings.embedded:
         return run_embedded(settings, outlets, follow, poll_interval, stop, poll_bounds=poll_bounds)
-    from bnwatch.kafka_client import ensure_topics
+    from bnwatch.kafka_client import LagReporter, ensure_topics
     from consumers.runners.kafka import run_stage
 
-    ensure_topics(settings.kafka_bootstrap, Topics(settings.topic_prefix).all())
+    topics = Topics(settings.topic_prefix)
+    ensure_topics(settings.kafka_bootstrap, topics.all())
+    lag = LagReporter.for_stages(settings.kafka_bootstrap, topics).start()
     stop = stop or threading.Event()
     threads = []
     for name in STAGES:
@@ -163,6 +171,7 @@ def run(settings: Settings, outlets: str = "all", follow: bool = True, poll_inte
         stop.set()
         for t in threads:
             t.join(30)
+        lag.stop()
     return 0
 
 

@@ -420,3 +420,95 @@ def test_demo_exposition_is_clean_and_scraped(tmp_path):
             demo.wait(5)
         log.close()
         prom.stop()
+
+
+# -- a real consumer group on the real broker: stop the consumer, the lag alert fires ---------------------------------
+
+@pytest.mark.integration
+def test_a_stopped_consumer_fires_the_lag_alert_to_a_webhook(metrics_endpoint, kafka_bootstrap, topics, tmp_path):
+    """The clean stage's consumer group reads raw pages, commits, and is then stopped; pages keep arriving. The
+    crawler-side LagReporter (broker's committed offsets, kafka_exporter's metric name) shows the group's lag
+    growing, Prometheus evaluates the shipped rule, and Alertmanager delivers BnwatchConsumerLagGrowing."""
+    from kafka import KafkaProducer
+
+    from bnwatch import metrics
+    from bnwatch.kafka_client import LagReporter
+    from bnwatch.records import Article, RawPage
+    from consumers.runners.kafka import KafkaStageRunner
+
+    binary("prometheus-alertmanager")
+
+    class PassThrough:  # a stand-in for the clean stage: the consumer group and its commits are what matter
+        name = "clean"
+        input_type = RawPage
+
+        def process(self, page):
+            return [Article(url=page.url, canonical_url=page.canonical_url, outlet=page.outlet, title="শিরোনাম",
+                            paragraphs=["অনুচ্ছেদ"])]
+
+        def close(self):
+            pass
+
+    def page(i: int) -> bytes:
+        url = f"https://dailyinqilab.com/international/news/{900000 + i}"
+        return RawPage(url=url, canonical_url=url, outlet="dailyinqilab", fetched_at="2026-11-23T00:00:00+00:00",
+                       status=200, headers={}, declared_encoding="utf-8", body="<p>খবর</p>".encode()).to_json()
+
+    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, linger_ms=5)
+    for i in range(50):
+        producer.send(topics.raw_pages, key=str(i).encode(), value=page(i))
+    producer.flush()
+    runner = KafkaStageRunner(PassThrough(), kafka_bootstrap, topics)
+    stop_runner = threading.Event()
+    worker = threading.Thread(target=runner.run, args=(stop_runner,), kwargs={"idle_timeout": 20}, daemon=True)
+    worker.start()
+    group = f"{topics.prefix}clean"
+    reporter = LagReporter.for_stages(kafka_bootstrap, topics, stages=["clean"], interval=0.5)
+    wait_until(lambda: sum(reporter.report_once()[(group, topics.raw_pages)].values()) == 0, 60,
+               what="the consumer group to catch up and commit")
+    stop_runner.set()  # the consumer is stopped deliberately ...
+    worker.join(30)
+    runner.close()
+
+    receiver = _Receiver()
+    am = prom = None
+    keep_publishing = threading.Event()
+
+    def publish():  # ... while pages keep arriving
+        i = 50
+        while not keep_publishing.wait(0.3):
+            for _ in range(150):
+                producer.send(topics.raw_pages, key=str(i).encode(), value=page(i))
+                i += 1
+            producer.flush()
+
+    publisher = threading.Thread(target=publish, daemon=True, name="publish-raw-pages")
+    try:
+        reporter.start()
+        publisher.start()
+        am_dir = tmp_path / "am"
+        am_dir.mkdir()
+        am = Alertmanager(am_dir, _am_config(receiver.port))
+        prom_dir = tmp_path / "prom"
+        prom_dir.mkdir()
+        prom = Prometheus(prom_dir, _prometheus_config(metrics_endpoint, _test_rules(prom_dir),
+                                                       alertmanager=f"127.0.0.1:{am.port}"),
+                          extra_args=("--rules.alert.resend-delay=1s",))
+        got = wait_until(lambda: [a for a in receiver.alerts("BnwatchConsumerLagGrowing")
+                                  if a[2]["labels"].get("consumergroup") == group], 120, interval=0.5,
+                         what="BnwatchConsumerLagGrowing for the stopped consumer's group")
+        path, payload, alert = got[0]
+        assert payload["version"] == "4" and alert["status"] == "firing"
+        assert alert["labels"]["topic"] == topics.raw_pages and path == "/alertmanager/warning"
+    finally:
+        keep_publishing.set()
+        publisher.join(10)
+        reporter.stop()
+        producer.close()
+        for (g, t, p) in list(_children(metrics.consumer_lag)):
+            if g == group:
+                metrics.consumer_lag.remove(g, t, p)
+        for proc in (prom, am):
+            if proc is not None:
+                proc.stop()
+        receiver.close()
