@@ -229,8 +229,9 @@ class OutletsSpider(scrapy.Spider):
         for outlet in self.outlets:
             if not self.owned(outlet):
                 continue
-            metrics.articles_discovered.labels(outlet.id)
-            metrics.challenge_pages.labels(outlet.id)
+            for counter in (metrics.articles_discovered, metrics.challenge_pages, metrics.items_published,
+                            metrics.publish_failures):  # series start at 0: the first failure shows in increase()
+                counter.labels(outlet.id)
             for source in outlet.discovery:
                 state = self.state(outlet, source)
                 metrics.discovery_poll_interval.labels(outlet.id, self.source_label(outlet, source)).set(state.interval)

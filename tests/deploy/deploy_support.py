@@ -111,6 +111,37 @@ def dashboard_variables(dashboard: dict) -> dict[str, str]:
     return {v["name"]: v.get("allValue") or ".*" for v in dashboard.get("templating", {}).get("list", [])}
 
 
+def panel_queries() -> dict[str, str]:
+    """"<dashboard> / <panel title> / <refId>" → the panel's PromQL as Grafana would send it."""
+    out = {}
+    for path in dashboards():
+        d = load_dashboard(path)
+        variables = dashboard_variables(d)
+        for panel in all_panels(d):
+            for target in panel["targets"]:
+                out[f"{path.name} / {panel['title']} / {target['refId']}"] = grafana_to_promql(target["expr"],
+                                                                                            variables)
+    return out
+
+
+def prometheus_config(targets: dict[str, list[str]], rules: list[str], alertmanager: str | None = None) -> dict:
+    """The shipped prometheus.yml with the bnwatch job's targets given per component ({"crawler": [host:port],
+    "clean": [...], ...}: the shipped relabelling turns components into jobs), 1 s scrapes and evaluations."""
+    cfg = yaml.safe_load(PROM_CONFIG.read_text(encoding="utf-8"))
+    cfg["global"].update(scrape_interval="1s", scrape_timeout="1s", evaluation_interval="1s")
+    cfg["rule_files"] = rules
+    if alertmanager:
+        cfg["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": [alertmanager]}]}]}
+    else:
+        cfg.pop("alerting", None)
+    (job,) = [sc for sc in cfg["scrape_configs"] if sc["job_name"] == "bnwatch"]
+    job.pop("dns_sd_configs", None)
+    job["static_configs"] = [{"targets": list(endpoints), "labels": {"component": component}}
+                             for component, endpoints in targets.items()]
+    cfg["scrape_configs"] = [job]
+    return cfg
+
+
 # -- metric names ---------------------------------------------------------------------------------------------
 
 # exported by Prometheus itself or by libraries/exporters the deployment relies on

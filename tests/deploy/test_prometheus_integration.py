@@ -1,17 +1,15 @@
 """A real Prometheus scraping a real bnwatch /metrics endpoint (bnwatch.metrics.serve in this process, after
 exercising every metric with the label values the code uses), with the shipped scrape relabelling and rules:
 
-- every dashboard panel query returns data;
-- `promtool check metrics` is clean on the scraped exposition;
+- `promtool check metrics` is clean on an exposition carrying every metric and label the code uses;
 - end to end alerting: a test copy of the rules (tiny `for:`) fires BnwatchConsumerLagGrowing from the lag gauge,
   Prometheus sends it to a real Alertmanager running the shipped config (webhook URLs pointed at a local
   receiver, short group_wait), and the receiver gets the Alertmanager webhook v4 payload; meanwhile a crawler
   target that is down inhibits BnwatchOutletSilent.
 
-Why the panel check uses an in-process endpoint and not `bnwatch demo --metrics-port N`: the demo only exercises
-what its short replay run touches (no dead letters, challenge pages, lag...) and exits after a few seconds, so
-"every panel returns data" needs the metrics exercised deliberately; the registry and HTTP exposition are the
-same. The demo is still run for real below: scraped by Prometheus, its exposition checked by promtool.
+Every dashboard panel is proven against the running pipeline itself (crawler and four consumers over the real
+broker, on the replay) in test_pipeline_dashboards.py. The demo is run for real below too: scraped by Prometheus,
+its exposition checked by promtool.
 """
 
 from __future__ import annotations
@@ -25,8 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import yaml
 
-from deploy_support import (AM_CONFIG, PROM_CONFIG, Alertmanager, Prometheus, all_panels, binary,
-                            dashboard_variables, dashboards, grafana_to_promql, load_dashboard, rule_files,
+from deploy_support import (AM_CONFIG, Alertmanager, Prometheus, binary, prometheus_config, rule_files,
                             wait_until)
 
 pytestmark = pytest.mark.integration
@@ -108,69 +105,11 @@ def metrics_endpoint():
 
 
 def _prometheus_config(endpoint: str, rules: list[str], extra_crawler_targets=(), alertmanager: str | None = None):
-    """The shipped prometheus.yml with the bnwatch job's targets pointed at `endpoint` (one target per component,
-    as in production, so the shipped relabelling makes the jobs), 1 s scrapes and evaluations."""
-    cfg = yaml.safe_load(PROM_CONFIG.read_text(encoding="utf-8"))
-    cfg["global"].update(scrape_interval="1s", scrape_timeout="1s", evaluation_interval="1s")
-    cfg["rule_files"] = rules
-    if alertmanager:
-        cfg["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": [alertmanager]}]}]}
-    else:
-        cfg.pop("alerting", None)
-    (job,) = [sc for sc in cfg["scrape_configs"] if sc["job_name"] == "bnwatch"]
-    job.pop("dns_sd_configs", None)
-    job["static_configs"] = [{"targets": [endpoint], "labels": {"component": c}} for c in COMPONENTS]
-    job["static_configs"] += [{"targets": [t], "labels": {"component": "crawler"}} for t in extra_crawler_targets]
-    cfg["scrape_configs"] = [job]
-    return cfg
-
-
-def _panel_queries():
-    for path in dashboards():
-        d = load_dashboard(path)
-        variables = dashboard_variables(d)
-        for panel in all_panels(d):
-            for target in panel["targets"]:
-                yield f"{path.name} / {panel['title']} / {target['refId']}", grafana_to_promql(target["expr"], variables)
-
-
-def test_every_dashboard_panel_returns_data(metrics_endpoint, tmp_path):
-    rules = [str(p) for p in rule_files()]
-    prom = Prometheus(tmp_path, _prometheus_config(metrics_endpoint, rules))
-    try:
-        def targets_up():
-            active = prom.api("targets")["data"]["activeTargets"]
-            return len(active) == len(COMPONENTS) and all(t["health"] == "up" for t in active)
-
-        wait_until(targets_up, 30, what="all bnwatch targets up")
-        # the relabelling turned components into jobs
-        jobs = {r["metric"]["job"] for r in prom.query("up")["data"]["result"]}
-        assert jobs == {f"bnwatch-{c}" for c in COMPONENTS}
-
-        queries = dict(_panel_queries())
-        assert len(queries) >= 25
-        empty: dict[str, str] = {}
-
-        def all_have_data():
-            empty.clear()
-            for where, expr in queries.items():
-                result = prom.query(expr)
-                assert result["status"] == "success", f"{where}: {expr}: {result}"
-                if not result["data"]["result"]:
-                    empty[where] = expr
-            return not empty
-
-        try:
-            wait_until(all_have_data, 60, interval=1.0, what="every panel query to return data")
-        except AssertionError as exc:
-            raise AssertionError(f"{exc}\npanels without data:\n" + "\n".join(f"  {w}: {e}" for w, e in empty.items()))
-
-        # the recording rules produce series too
-        for record in ("bnwatch:consumergroup_lag:sum", "bnwatch:clean_not_article_ratio:rate30m",
-                       "bnwatch:end_to_end_latency_seconds:p95_1h"):
-            wait_until(lambda: prom.query(record)["data"]["result"], 20, what=record)
-    finally:
-        prom.stop()
+    """The shipped prometheus.yml with every component's target at `endpoint` (one target per component, as in
+    production, so the shipped relabelling makes the jobs), 1 s scrapes and evaluations."""
+    targets = {c: [endpoint] for c in COMPONENTS}
+    targets["crawler"] = [endpoint, *extra_crawler_targets]
+    return prometheus_config(targets, rules, alertmanager)
 
 
 def test_promtool_check_metrics_on_the_scraped_exposition(metrics_endpoint):
