@@ -20,7 +20,9 @@ _SPACES = {ord(c): " " for c in "\u00a0\u202f\u3000" + "".join(chr(c) for c in r
 _NEWLINES = {ord("\r"): "\n", 0x2028: "\n", 0x2029: "\n", 0x85: "\n"}
 _TABLE = {**_DELETE, **_HYPHENS, **_SPACES, **_NEWLINES}
 _RUNS = re.compile(r"[ \t]+")
-_TABLE_CHARS = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_TABLE)) + "]")
+# translate(_TABLE) over non-ASCII text walks a dict per character; most paragraphs hold none of these characters,
+# and one `in` scan per character is faster than a regex search (replacements never produce another key)
+_TABLE_PAIRS = tuple((chr(c), v or "") for c, v in _TABLE.items())
 _BN_DIGITS = str.maketrans("০১২৩৪৫৬৭৮৯", "0123456789")
 
 #: Characters of Bengali news text (ASCII, Latin-1, Bengali, the danda, general punctuation, the rupee sign): a
@@ -78,8 +80,9 @@ def fold(text: str, *, bijoy: bool = True) -> str:
         text = text.replace(_KHANDA_TA_LEGACY, "\u09ce")
     if bijoy and ("ø" in text or "¦" in text or "æ" in text or "¨" in text):
         text = repair_bijoy_residue(text)
-    if _TABLE_CHARS.search(text):
-        text = text.translate(_TABLE)
+    for ch, replacement in _TABLE_PAIRS:
+        if ch in text:
+            text = text.replace(ch, replacement)
     # a run of one space is replaced by one space: only tabs and double spaces change anything
     if "\t" in text or "  " in text:
         text = _RUNS.sub(" ", text)

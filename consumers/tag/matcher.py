@@ -24,7 +24,6 @@ from typing import Any
 
 import ahocorasick
 
-from bnwatch import textnorm
 from bnwatch.textnorm import fold
 
 from .gazetteer import Concept, Gazetteer, Variant, load_gazetteer
@@ -55,34 +54,6 @@ def lower_ascii(text: str) -> str:
 
 def _lower_match(m: re.Match) -> str:
     return m.group(0).translate(_ASCII_LOWER)
-
-
-# bnwatch.textnorm.fold, step for step, with the per-character passes skipped when they cannot change anything:
-# fold() spends ~2/3 of its time in translate(_TABLE) (a dict table over non-ASCII text), the Bijoy look-behind
-# regex (tried at every position) and a [ \t]+ -> ' ' substitution that rewrites every single space. The result is
-# identical (tests/consumers/tag/test_golden.py::test_fast_fold_equals_fold); NFC is textnorm.nfc (skips text
-# that is NFC already).
-_FOLD_CHARS = tuple(chr(c) for c in textnorm._TABLE)
-_FOLD_TABLE = {chr(c): v or "" for c, v in textnorm._TABLE.items()}
-_BIJOY_CHARS = tuple(textnorm._BIJOY_RESIDUE)
-
-
-def fast_fold(text: str) -> str:
-    text = textnorm.nfc(text)
-    if "\r\n" in text:
-        text = text.replace("\r\n", "\n")
-    if textnorm._KHANDA_TA_LEGACY in text:
-        text = text.replace(textnorm._KHANDA_TA_LEGACY, "\u09ce")
-    for ch in _BIJOY_CHARS:
-        if ch in text:
-            text = textnorm.repair_bijoy_residue(text)
-            break
-    for ch in _FOLD_CHARS:  # single characters to '', '-', ' ' or '\n' (none of which is a key): same as translate
-        if ch in text:
-            text = text.replace(ch, _FOLD_TABLE[ch])
-    if "  " in text or "\t" in text:
-        text = textnorm._RUNS.sub(" ", text)
-    return text
 
 
 @dataclass(frozen=True)
@@ -196,13 +167,13 @@ class Matcher:
     def units(self, title: str, paragraphs: list[str]) -> tuple[list[Unit], int | None]:
         """Fold, split paragraphs into lines, strip page chrome (related-headline lists), mark the lead."""
         units: list[Unit] = []
-        t = fast_fold(title or "").strip()
+        t = fold(title or "").strip()
         units.append(Unit(0, "title", None, 0, t, lower_ascii(t)))
         cut_at: int | None = None
         lead_found = False
         have_text = False
         for p_index, paragraph in enumerate(paragraphs or []):
-            folded = fast_fold(paragraph or "")
+            folded = fold(paragraph or "")
             stop = False
             pos = 0
             sentence_base = 0

@@ -11,8 +11,12 @@ from pathlib import Path
 
 import pytest
 
+import re
+import unicodedata
+
+from bnwatch import textnorm
 from bnwatch.textnorm import fold
-from consumers.tag.matcher import default_matcher, fast_fold, lower_ascii
+from consumers.tag.matcher import default_matcher, lower_ascii
 from consumers.tag.rules import RelationRule
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "labelled"
@@ -57,15 +61,23 @@ EDGE_TEXTS = [
 ]
 
 
+def reference_fold(text: str) -> str:
+    """textnorm.fold as specified, with every pass applied unconditionally (fold skips passes that cannot change
+    anything: it must give the same result)."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\u09a4\u09cd\u200d", "\u09ce")
+    text = textnorm.repair_bijoy_residue(text).translate(textnorm._TABLE)
+    return re.sub(r"[ \t]+", " ", text)
+
+
 @pytest.mark.parametrize("text", EDGE_TEXTS)
-def test_fast_fold_equals_fold_on_edge_cases(text):
-    assert fast_fold(text) == fold(text)
+def test_fold_equals_the_reference_on_edge_cases(text):
+    assert fold(text) == reference_fold(text)
 
 
-def test_fast_fold_equals_fold_on_the_labelled_set(labelled):
+def test_fold_equals_the_reference_on_the_labelled_set(labelled):
     for rec in labelled:
         for text in [rec["title"], *rec["paragraphs"]]:
-            assert fast_fold(text) == fold(text), rec["id"]
+            assert fold(text) == reference_fold(text), rec["id"]
 
 
 @pytest.mark.parametrize("text", ["", "abc", "ABC Kim JONG-un রাশিয়া", "İÀ Z", "রাশিয়া"])
