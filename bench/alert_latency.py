@@ -104,7 +104,6 @@ def run_mode(mode: str, args, variants: list[dict], outlets: list[str], rng: ran
             broker.stop()
         replay.stop()
         receiver.stop()
-    rows = []
     for t, p in receiver.receipts()[warm_receipts:]:
         for a in p.get("articles", []):
             art = by_url.get(a.get("url"))

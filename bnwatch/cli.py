@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import signal
 import sys
 import threading
@@ -166,9 +165,16 @@ def _subscribers_file(args) -> Path:
     return Path(args.file) if args.file else Settings.from_env().subscribers_file
 
 
-def _outbox(args) -> Path:
-    data_dir = Path(args.data_dir) if args.data_dir else Settings.from_env().data_dir
-    return data_dir / "notify" / "deliveries.sqlite3"
+def _outbox(args) -> str | Path:
+    """The outbox to open: --store, else the SQLite file under --data-dir, else BNWATCH_DELIVERY_STORE (a path or
+    a postgresql:// URL), else the SQLite file under BNWATCH_DATA_DIR."""
+    from consumers.notify.store import default_target, store_target
+
+    if getattr(args, "store", None):
+        return args.store
+    if args.data_dir:
+        return default_target(args.data_dir)
+    return store_target(Settings.from_env())
 
 
 def _table(rows: list[list[str]]) -> str:
@@ -181,18 +187,23 @@ def cmd_subscribers(args) -> int:
 
     if args.action == "replay-parked":
         from consumers.notify.stage import replay_parked
-        from consumers.notify.store import DeliveryStore
+        from consumers.notify.store import StoreError, is_postgres, open_store, redact
 
-        path = _outbox(args)
-        if not path.exists():
-            sys.stderr.write(f"bnwatch subscribers: no outbox at {path}\n")
+        target = _outbox(args)
+        if not is_postgres(target) and not Path(target).exists():
+            sys.stderr.write(f"bnwatch subscribers: no outbox at {target}\n")
             return 2
-        store = DeliveryStore(path)
+        try:
+            store = open_store(target)
+        except StoreError as exc:
+            sys.stderr.write(f"bnwatch subscribers: {exc}\n")
+            return 2
         try:
             n = replay_parked(store, subscriber=args.subscriber, story_id=args.story)
         finally:
             store.close()
-        print(f"requeued {n} parked deliver{'y' if n == 1 else 'ies'}; the running notifier sends them on its next pass")
+        print(f"requeued {n} parked deliver{'y' if n == 1 else 'ies'} in {redact(target)}; the running notifier sends"
+              " them on its next pass")
         return 0
     try:
         subs = load_subscribers(_subscribers_file(args))
@@ -212,10 +223,14 @@ def cmd_subscribers(args) -> int:
         return 0
     if args.action == "feeds":
         from consumers.notify.channels.atom import FeedServer
-        from consumers.notify.store import DeliveryStore
+        from consumers.notify.store import StoreError, open_store
         from consumers.notify.subscriptions import Subscriptions
 
-        store = DeliveryStore(_outbox(args))
+        try:
+            store = open_store(_outbox(args))
+        except StoreError as exc:
+            sys.stderr.write(f"bnwatch subscribers: {exc}\n")
+            return 2
         server = FeedServer(store, Subscriptions(_subscribers_file(args)), host=args.host, port=args.port).start()
         print(f"feeds on {server.base_url}/feeds/rules/<rule>.atom and /feeds/subscribers/<name>.atom", flush=True)
         stop = threading.Event()
@@ -327,10 +342,13 @@ def build_parser() -> argparse.ArgumentParser:
     a = ss.add_parser("replay-parked", help="requeue parked deliveries (after a subscriber fixed an endpoint)")
     a.add_argument("--subscriber")
     a.add_argument("--story")
-    a.add_argument("--data-dir", help="bnwatch data dir (default: BNWATCH_DATA_DIR)")
+    a.add_argument("--data-dir", help="the SQLite outbox under this bnwatch data dir (default: BNWATCH_DELIVERY_STORE,"
+                                      " else BNWATCH_DATA_DIR)")
+    a.add_argument("--store", help="the outbox: a SQLite file or a postgresql:// URL (default: BNWATCH_DELIVERY_STORE)")
     a = ss.add_parser("feeds", help="serve the Atom feeds from the outbox")
     a.add_argument("--file")
-    a.add_argument("--data-dir")
+    a.add_argument("--data-dir", help="the SQLite outbox under this bnwatch data dir")
+    a.add_argument("--store", help="the outbox: a SQLite file or a postgresql:// URL (default: BNWATCH_DELIVERY_STORE)")
     a.add_argument("--host", default="127.0.0.1")
     a.add_argument("--port", type=int, default=8790)
     s.set_defaults(func=cmd_subscribers)

@@ -26,6 +26,12 @@ class Settings:
     metrics_addr: str = "127.0.0.1"
     replay_hosts: dict[str, str] = field(default_factory=dict)
     user_agent: str = "bnwatch/0.1 (+https://github.com/bnwatch/bnwatch; news monitor)"
+    # the notify stage's outbox: a SQLite path or a postgresql:// URL (notifiers on several hosts share it);
+    # None: SQLite at <data_dir>/notify/deliveries.sqlite3. Not in repr: a URL may carry a password
+    delivery_store: str | None = field(default=None, repr=False)
+    # the Atom feed server of the notify stage (`consume notify`, `run`): off unless a port is given
+    feeds_port: int | None = None
+    feeds_addr: str = "127.0.0.1"
 
     @property
     def embedded(self) -> bool:
@@ -45,6 +51,7 @@ class Settings:
                 if host and target:
                     replay[host.strip().lower()] = target.strip()
         port = _env("BNWATCH_METRICS_PORT")
+        feeds_port = _env("BNWATCH_FEEDS_PORT")
         rules = _env("BNWATCH_RULES_FILE")
         return cls(
             kafka_bootstrap=_env("BNWATCH_KAFKA_BOOTSTRAP") or _env("KAFKA_BOOTSTRAP_SERVERS"),
@@ -58,4 +65,7 @@ class Settings:
             metrics_addr=_env("BNWATCH_METRICS_ADDR", "127.0.0.1") or "127.0.0.1",
             replay_hosts=replay,
             user_agent=_env("BNWATCH_USER_AGENT", cls.user_agent) or cls.user_agent,
+            delivery_store=_env("BNWATCH_DELIVERY_STORE"),
+            feeds_port=int(feeds_port) if feeds_port else None,
+            feeds_addr=_env("BNWATCH_FEEDS_ADDR", "127.0.0.1") or "127.0.0.1",
         )

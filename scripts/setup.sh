@@ -37,11 +37,13 @@ if [ "$want_test" = 1 ]; then
     mvn -B -q -f deploy/kafka/pom.xml -Dkafka.libs.dir="$ROOT/.kafka/libs" package
   fi
   # 3. Debian packages used by integration tests (Chromium for scrapy-playwright, Prometheus + promtool,
-  #    Alertmanager + amtool); installed only when missing and only where apt is available.
+  #    Alertmanager + amtool, the PostgreSQL server for the shared delivery outbox; the tests start their own
+  #    throw-away cluster); installed only when missing and only where apt is available.
   missing=()
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
   command -v amtool >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || missing+=(postgresql)
   if [ ${#missing[@]} -gt 0 ]; then
     if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
       log "installing Debian packages: ${missing[*]}"

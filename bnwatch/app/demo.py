@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import base64
 import logging
-import os
 import secrets
-import sys
 import tempfile
 import threading
 import time

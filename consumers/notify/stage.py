@@ -2,8 +2,9 @@
 
 Order of work for one alert (the runner commits the alert's Kafka offset after `process` returns):
 1. match subscribers (the subscribers file is re-read if it changed);
-2. enqueue one delivery per (story, subscriber, version, channel) in one committed SQLite transaction —
-   idempotent, so a redelivered alert or a restarted notifier adds nothing;
+2. enqueue one delivery per (story, subscriber, version, channel) in one committed outbox transaction (SQLite, or
+   PostgreSQL when `BNWATCH_DELIVERY_STORE` is a URL) — idempotent, so a redelivered alert or a restarted
+   notifier adds nothing;
 3. attempt the new deliveries that are due now. A failed attempt is scheduled again in the outbox (exponential
    backoff with jitter, or the destination's Retry-After) and is never raised: the alert is safe in the outbox,
    so its offset may be committed. Only a failure to enqueue raises (the runner then dead-letters the alert).
@@ -17,6 +18,15 @@ quiet hours have begun (a retry, a changed configuration) is deferred to their e
 `dispatch_due()` retries whatever has come due; the runner's idle loop or a `Dispatcher` thread calls it.
 Deliveries of one story to one channel go out in version order (v2 waits until v1 is delivered or parked), and
 one dispatch pass stops knocking on a destination after its first retryable failure.
+
+Recovery after an outage: when an attempt to a destination (subscriber, channel) gets through, the outbox makes
+its other deliveries that wait on a retry backoff due now, and they go out in the same pass (or, after an
+immediate send from `process`, the Dispatcher is woken): the endpoint is back, so they should not each wait out
+a backoff of up to 10 minutes. Quiet hours still hold them (the attempt re-checks and defers), and a wait the
+destination asked for (Retry-After) is kept.
+
+Several notifiers (processes, or hosts sharing a PostgreSQL outbox) may dispatch at once: the outbox's leases
+let exactly one of them attempt a delivery or a digest batch.
 
 Outcomes counted in `bnwatch_deliveries_total{channel, outcome}`, one per attempt:
 `delivered` (accepted), `retry` (will try again), `failed` (rejected for good, e.g. HTTP 400: parked at once),
@@ -37,7 +47,7 @@ from typing import Any
 from bnwatch import metrics
 from bnwatch.records import Alert, Record, RecordError
 from consumers.notify.channels import DELIVERED, FAILED, RETRY, Message, Sender, SendResult, default_senders
-from consumers.notify.store import PARKED, Delivery, DeliveryStore, NewDelivery, batch_id
+from consumers.notify.store import PARKED, Delivery, NewDelivery, OutboxStore, batch_id, open_store, store_target
 from consumers.notify.subscriptions import ChannelConfig, Subscriber, Subscriptions
 from consumers.notify.text import Doc, alert_doc, bn_digits, digest_doc, parse_time, render
 
@@ -93,7 +103,7 @@ class NotifyStage:
     def __init__(
         self,
         subscriptions: Subscriptions,
-        store: DeliveryStore,
+        store: OutboxStore,
         channels: Mapping[str, Sender] | None = None,
         clock: Callable[[], float] = time.time,
         max_attempts: int = 25,
@@ -123,6 +133,7 @@ class NotifyStage:
         self._outlet_names = dict(outlet_names) if outlet_names is not None else None
         self._dispatch_lock = threading.Lock()
         self._dispatcher: Dispatcher | None = None
+        self._released: set[tuple[str, str]] = set()  # destinations that answered again in the running pass
         self.feeds: Any = None  # a FeedServer, when start_feeds() was called
         for ctype in self.channels:  # series start at 0 (prometheus guidance)
             for outcome in OUTCOMES:
@@ -131,16 +142,25 @@ class NotifyStage:
 
     @classmethod
     def from_settings(cls, settings: Any, *, dispatch_interval: float | None = 1.0, feed_port: int | None = None,
-                      feed_host: str = "127.0.0.1", **kwargs: Any) -> "NotifyStage":
-        """Subscribers from `settings.subscribers_file`, outbox at `<data_dir>/notify/deliveries.sqlite3`, and
-        (unless `dispatch_interval` is None) a background Dispatcher retrying due deliveries, stopped by close().
-        With `feed_port` (0 picks one) the Atom feeds are served too (`stage.feeds`), also until close()."""
-        store = DeliveryStore(settings.data_dir / "notify" / "deliveries.sqlite3")
-        stage = cls(Subscriptions(settings.subscribers_file), store, **kwargs)
-        if dispatch_interval is not None:
-            stage.start_dispatcher(dispatch_interval)
-        if feed_port is not None:
-            stage.start_feeds(feed_port, feed_host)
+                      feed_host: str | None = None, **kwargs: Any) -> "NotifyStage":
+        """Subscribers from `settings.subscribers_file`; the outbox `settings.delivery_store` (a path or a
+        postgresql:// URL), by default SQLite at `<data_dir>/notify/deliveries.sqlite3`; and (unless
+        `dispatch_interval` is None) a background Dispatcher retrying due deliveries, stopped by close().
+        The Atom feeds are served too (`stage.feeds`, until close()) on `feed_port`, else `settings.feeds_port`
+        (0 picks one), at `feed_host`, else `settings.feeds_addr`."""
+        store = open_store(store_target(settings))
+        try:
+            stage = cls(Subscriptions(settings.subscribers_file), store, **kwargs)
+            if dispatch_interval is not None:
+                stage.start_dispatcher(dispatch_interval)
+            port = feed_port if feed_port is not None else getattr(settings, "feeds_port", None)
+            if port is not None:
+                stage.start_feeds(port, feed_host or getattr(settings, "feeds_addr", None) or "127.0.0.1")
+                log.info("notify: Atom feeds on %s/feeds/", stage.feeds.base_url)
+        except BaseException:
+            store.close()
+            raise
+        log.info("notify: outbox %s (%s)", store.target, store.backend)
         return stage
 
     def start_feeds(self, port: int = 0, host: str = "127.0.0.1") -> Any:
@@ -222,10 +242,25 @@ class NotifyStage:
     def _dispatch(self, result: DispatchResult, limit: int | None,
                   groups: Collection[tuple[str, str, str]] | None) -> None:
         self.subscriptions.maybe_reload()
+        self._released = set()
+        self._sweep(result, limit, groups)
+        released, self._released = self._released, set()
+        if not released:
+            return
+        if groups is None:  # read again: what waited on those destinations' backoffs is due now
+            self._sweep(result, limit, None, destinations=released)
+        elif self._dispatcher is not None:  # an immediate send from process(): the dispatcher sends the rest
+            self._dispatcher.wake()
+
+    def _sweep(self, result: DispatchResult, limit: int | None, groups: Collection[tuple[str, str, str]] | None,
+               destinations: Collection[tuple[str, str]] | None = None) -> None:
         chains: dict[tuple[str, str, str], list[Delivery]] = {}
         for d in self.store.pending():
-            if groups is None or d.group in groups:
-                chains.setdefault(d.group, []).append(d)
+            if groups is not None and d.group not in groups:
+                continue
+            if destinations is not None and (d.subscriber, d.channel) not in destinations:
+                continue
+            chains.setdefault(d.group, []).append(d)
         struggling: set[tuple[str, str]] = set()  # destinations that failed retryably in this pass
         for group, chain in chains.items():
             if (group[0], group[1]) in struggling:
@@ -365,7 +400,11 @@ class NotifyStage:
                 else f"{first.id} (story {first.story_id} v{first.version})")
         attempts = max(c.attempts for c in claimed)
         if res.outcome == DELIVERED:
-            self.store.mark_delivered(ids, now, status=res.status, duration=duration)
+            released = self.store.mark_delivered(ids, now, status=res.status, duration=duration)
+            if released:
+                self._released.add((first.subscriber, first.channel))
+                log.info("notify: %s/%s answers again: %d delivery(ies) waiting on a retry are due now",
+                         first.subscriber, first.channel, released)
             metrics.deliveries.labels(ctype, "delivered").inc(n)
             metrics.delivery_duration.labels(ctype).observe(duration)
             if batch is None and message is not None:
@@ -393,14 +432,14 @@ class NotifyStage:
         else:
             delay = max(self.backoff.delay(attempts, self.rng), self.min_delay)
         self.store.mark_retry(ids, now, now + delay, status=res.status, error=res.error, duration=duration,
-                              parts_done=res.parts_done)
+                              parts_done=res.parts_done, retry_after=res.retry_after)
         metrics.deliveries.labels(ctype, "retry").inc(n)
         log.info("notify: %s to %s/%s failed (attempt %d), retry in %.1fs: %s", what, first.subscriber,
                  first.channel, attempts, delay, res.error)
         return RETRY
 
 
-def replay_parked(store: DeliveryStore, *, subscriber: str | None = None, story_id: str | None = None,
+def replay_parked(store: OutboxStore, *, subscriber: str | None = None, story_id: str | None = None,
                   ids: Collection[str] | None = None, clock: Callable[[], float] = time.time) -> int:
     """Put parked deliveries back in the queue (attempts reset, due now), e.g. after a subscriber fixed their
     endpoint; the next dispatch sends them with their original webhook-id. Returns how many were requeued."""

@@ -1,38 +1,63 @@
-"""The delivery outbox: one SQLite row per (story, subscriber, version, channel), and a log of every attempt.
+"""The delivery outbox: one row per (story, subscriber, version, channel), and a log of every attempt. SQLite by
+default (`DeliveryStore(path)`); PostgreSQL when configured (`PostgresDeliveryStore(dsn)`, `open_store(target)`),
+so notifiers on several hosts can share one outbox.
 
-This file, not the Kafka topic, carries retries: the notify stage enqueues a delivery durably (WAL, synchronous
-FULL, committed before `process` returns, so before the runner commits the alert's offset) and then tries it.
-`enqueue` is INSERT OR IGNORE on the key, so a redelivered alert or a restarted notifier never makes a second
-delivery. A delivery is claimed with a lease before it is sent, so two dispatchers (threads or processes on the
-same file) never send it at the same time; a notifier that dies between a 2xx and `mark_delivered` sends once
-more after the lease runs out, with the same `webhook-id` (receivers drop the repeat).
+This store, not the Kafka topic, carries retries: the notify stage enqueues a delivery durably (committed before
+`process` returns, so before the runner commits the alert's offset; on SQLite: WAL, synchronous FULL) and then
+tries it. `enqueue` is INSERT ... ON CONFLICT DO NOTHING on the key, so a redelivered alert or a restarted
+notifier never makes a second delivery. A delivery is claimed with a lease before it is sent, so two dispatchers
+(threads, processes, or on PostgreSQL hosts) never send it at the same time; a notifier that dies between a 2xx
+and `mark_delivered` sends once more after the lease runs out, with the same `webhook-id` (receivers drop the
+repeat). Leases compare the callers' clocks, so hosts sharing a PostgreSQL outbox need synchronised clocks (NTP;
+skew well under the lease margin).
 
 Statuses: pending -> delivered | parked; parked -> pending by `replay_parked`.
 
 Held and collected deliveries: a delivery enqueued during a subscriber's quiet hours is due when they end
 (`next_attempt_at`); one for a digest subscriber carries a `batch` key (its period) and is due at the period's
 end, when every pending delivery of the same (subscriber, channel, batch) is claimed together and sent as one
-message. Both live only in this file, so a restarted notifier sends them once, on time. `parts_done` records how
+message. Both live only in the outbox, so a restarted notifier sends them once, on time. `parts_done` records how
 many pieces of a message that had to be split (Telegram 4096 characters, Slack limits) were accepted, so a retry
 sends only the rest.
+
+Recovery: `mark_delivered` also makes the destination's (subscriber, channel) other deliveries that wait on a
+retry backoff due now (`released`), because a delivery that got through says the endpoint is back; without it
+each would wait out its own backoff (up to 10 minutes) after an outage. Waits the destination asked for
+(Retry-After, kept in `retry_after`) are left alone.
+
+Backends: the SQL is written once (placeholders `?`, ON CONFLICT DO NOTHING, no `rowid`, named columns); a
+backend supplies the connection, the transaction (SQLite BEGIN IMMEDIATE: one writer at a time; PostgreSQL READ
+COMMITTED, where the guarded UPDATEs are atomic and `claim_batch` locks the batch with SELECT ... FOR UPDATE),
+a few spellings (GREATEST, column types) and the column introspection for upgrades.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
+import random
 import sqlite3
 import threading
+import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+log = logging.getLogger(__name__)
 
 PENDING, DELIVERED, PARKED = "pending", "delivered", "parked"
+PG_SCHEMES = ("postgresql://", "postgres://")
+_SECRET_PARAMS = ("password", "sslpassword")
 
+# {seq}, {real}, {attempt_seq}: the backend's spelling of an auto-increment key, a float8 column, and the attempt
+# log's insertion order (SQLite keeps using rowid, so outboxes from older releases need no new column)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS deliveries (
-    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq             {seq},
     id              TEXT NOT NULL UNIQUE,
     story_id        TEXT NOT NULL,
     subscriber      TEXT NOT NULL,
@@ -43,35 +68,44 @@ CREATE TABLE IF NOT EXISTS deliveries (
     alert           TEXT NOT NULL,
     status          TEXT NOT NULL DEFAULT 'pending',
     attempts        INTEGER NOT NULL DEFAULT 0,
-    created_at      REAL NOT NULL,
-    next_attempt_at REAL NOT NULL,
-    last_attempt_at REAL,
-    delivered_at    REAL,
+    created_at      {real} NOT NULL,
+    next_attempt_at {real} NOT NULL,
+    last_attempt_at {real},
+    delivered_at    {real},
     last_status     INTEGER,
     last_error      TEXT,
     lease_owner     TEXT,
-    lease_until     REAL,
+    lease_until     {real},
     batch           TEXT,
     parts_done      INTEGER NOT NULL DEFAULT 0,
+    retry_after     {real},
     UNIQUE (story_id, subscriber, version, channel)
 );
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (status, next_attempt_at);
+CREATE INDEX IF NOT EXISTS deliveries_destination ON deliveries (subscriber, channel, status);
 CREATE TABLE IF NOT EXISTS attempts (
+    {attempt_seq}
     delivery_id TEXT NOT NULL,
     attempt     INTEGER NOT NULL,
-    at          REAL NOT NULL,
+    at          {real} NOT NULL,
     outcome     TEXT NOT NULL,
     status      INTEGER,
     error       TEXT,
-    duration    REAL
+    duration    {real}
 );
 CREATE INDEX IF NOT EXISTS attempts_delivery ON attempts (delivery_id);
 """
 
 _COLUMNS = ("seq id story_id subscriber version channel channel_type rule alert status attempts created_at "
-            "next_attempt_at last_attempt_at delivered_at last_status last_error batch parts_done").split()
-#: columns added after the first release: (name, definition) for ALTER TABLE on an older file
-_ADDED_COLUMNS = (("batch", "TEXT"), ("parts_done", "INTEGER NOT NULL DEFAULT 0"))
+            "next_attempt_at last_attempt_at delivered_at last_status last_error batch parts_done retry_after").split()
+_SELECT = f"SELECT {','.join(_COLUMNS)} FROM deliveries"
+#: columns added after the first release: (name, definition) for ALTER TABLE on an older outbox
+_ADDED_COLUMNS = (("batch", "TEXT"), ("parts_done", "INTEGER NOT NULL DEFAULT 0"), ("retry_after", "{real}"))
+_INSERT_ATTEMPT = ("INSERT INTO attempts (delivery_id, attempt, at, outcome, status, error, duration)"
+                   " VALUES (?,?,?,?,?,?,?)")
+_LEASE_FREE = "(lease_until IS NULL OR lease_until<=?)"
+
+T = TypeVar("T")
 
 
 def batch_id(subscriber: str, channel: str, batch: str) -> str:
@@ -84,6 +118,45 @@ def delivery_id(story_id: str, subscriber: str, version: int, channel: str) -> s
     """The idempotency key as a header-safe string (Standard Webhooks `webhook-id`): stable for the same key."""
     raw = "\x1f".join((story_id, subscriber, str(int(version)), channel)).encode("utf-8")
     return "msg_" + hashlib.sha256(raw).hexdigest()[:32]
+
+
+def is_postgres(target: str | Path | None) -> bool:
+    return isinstance(target, str) and target.lower().startswith(PG_SCHEMES)
+
+
+def redact(target: str | Path) -> str:
+    """The target as it may be logged or printed: a PostgreSQL URL without its password."""
+    text = str(target)
+    if not is_postgres(text):
+        return text
+    parts = urlsplit(text)
+    netloc, query = parts.netloc, parts.query
+    if "@" in netloc:
+        userinfo, _, hosts = netloc.rpartition("@")
+        if ":" in userinfo:
+            userinfo = userinfo.split(":", 1)[0] + ":***"
+        netloc = f"{userinfo}@{hosts}"
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if any(k.lower() in _SECRET_PARAMS for k, _ in pairs):
+        query = urlencode([(k, "***" if k.lower() in _SECRET_PARAMS else v) for k, v in pairs], safe="*")
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def default_target(data_dir: str | Path) -> Path:
+    return Path(data_dir) / "notify" / "deliveries.sqlite3"
+
+
+def store_target(settings: Any) -> str | Path:
+    """Where the configured outbox lives: `settings.delivery_store` (a path or a postgresql:// URL), else the
+    SQLite file under the data dir."""
+    return getattr(settings, "delivery_store", None) or default_target(settings.data_dir)
+
+
+def open_store(target: str | Path, **kwargs: Any) -> "OutboxStore":
+    """A PostgreSQL store for a postgresql:// or postgres:// URL, else a SQLite store at that path."""
+    if is_postgres(target):
+        return PostgresDeliveryStore(str(target), **kwargs)
+    return DeliveryStore(target, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -125,6 +198,7 @@ class Delivery:
     last_error: str | None
     batch: str | None = None
     parts_done: int = 0
+    retry_after: float | None = None  # the wait the destination asked for (Retry-After) before the next attempt
 
     @property
     def group(self) -> tuple[str, str, str]:
@@ -138,95 +212,156 @@ class StoreError(RuntimeError):
     pass
 
 
-class DeliveryStore:
-    """Thread-safe (one connection, one lock); several processes may share the file (leases, busy timeout)."""
+class _LostRace(Exception):
+    """Inside a transaction: another dispatcher got there first; roll back and report nothing claimed."""
 
-    def __init__(self, path: str | Path, *, busy_timeout: float = 10.0):
-        self.path = Path(path)
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+
+def _marks(n: int) -> str:
+    return ",".join("?" * n)
+
+
+class OutboxStore:
+    """The outbox logic, on one connection behind one lock (thread-safe); backends subclass it. Every write is
+    one transaction; `owner` (this object) holds the leases it takes."""
+
+    backend = "?"
+    GREATEST = "MAX"  # the two-argument maximum
+    SCHEMA_TYPES = {"seq": "INTEGER PRIMARY KEY AUTOINCREMENT", "real": "REAL", "attempt_seq": ""}
+    ATTEMPT_ORDER = "rowid"
+    FOR_UPDATE = ""  # row locks for claim_batch where the transaction alone does not serialise writers
+    _transient: tuple[type[BaseException], ...] = ()  # errors after which a write transaction is run again
+    _tx_tries = 5
+
+    def __init__(self) -> None:
         self.owner = uuid.uuid4().hex  # lease owner: this store object
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(str(path), timeout=busy_timeout, isolation_level=None, check_same_thread=False)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # FULL: a committed enqueue survives power loss, which the Kafka offset commit relies on
-        self._db.execute("PRAGMA synchronous=FULL")
-        with self._tx():
-            have = {r[1] for r in self._db.execute("PRAGMA table_info(deliveries)").fetchall()}
+
+    # ------------------------------------------------------------------ backend hooks
+
+    @property
+    def target(self) -> str:
+        """Where this outbox lives, safe to log (no password)."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.target!r})"
+
+    @contextmanager
+    def _tx(self) -> Iterator[Any]:
+        """A write transaction; yields an object with `execute(sql, args)` (placeholders `?`)."""
+        raise NotImplementedError
+        yield
+
+    def _read(self, sql: str, args: Iterable[Any] = ()) -> list[Any]:
+        raise NotImplementedError
+
+    def _table_columns(self, db: Any, table: str) -> set[str]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _write(self, work: Callable[[Any], T]) -> T:
+        """Run `work(db)` in one transaction; again (a few times) if the backend reports a transient conflict
+        (a PostgreSQL deadlock or serialisation failure between two notifiers): nothing of a failed try stays."""
+        for n in range(1, self._tx_tries + 1):
+            try:
+                with self._tx() as db:
+                    return work(db)
+            except self._transient as exc:
+                if n == self._tx_tries:
+                    raise
+                log.info("notify outbox: transaction conflict (%s), trying again", type(exc).__name__)
+                time.sleep(random.uniform(0.005, 0.02) * n)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _create_schema(self) -> None:
+        def work(db: Any) -> None:
+            self._lock_schema(db)
+            have = self._table_columns(db, "deliveries")
             if have:  # an outbox from an older release: add the new columns first
                 for name, definition in _ADDED_COLUMNS:
                     if name not in have:
-                        self._db.execute(f"ALTER TABLE deliveries ADD COLUMN {name} {definition}")
-            for stmt in _SCHEMA.split(";"):
+                        db.execute(f"ALTER TABLE deliveries ADD COLUMN {name} "
+                                   + definition.format(**self.SCHEMA_TYPES))
+            for stmt in _SCHEMA.format(**self.SCHEMA_TYPES).split(";"):
                 if stmt.strip():
-                    self._db.execute(stmt)
+                    db.execute(stmt)
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        self._write(work)
 
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
+    def _lock_schema(self, db: Any) -> None:
+        """Serialise schema creation between processes starting at once (SQLite: BEGIN IMMEDIATE already does)."""
 
     # ------------------------------------------------------------------ writes
 
     def enqueue(self, deliveries: Iterable[NewDelivery], now: float) -> list[str]:
         """Insert new deliveries in one committed transaction; keys already present are left alone.
         Returns the ids that were new."""
-        new: list[str] = []
-        with self._tx() as db:
-            for d in deliveries:
+        rows = list(deliveries)
+
+        def work(db: Any) -> list[str]:
+            new = []
+            for d in rows:
                 cur = db.execute(
-                    "INSERT OR IGNORE INTO deliveries (id, story_id, subscriber, version, channel, channel_type, rule,"
-                    " alert, status, attempts, created_at, next_attempt_at, batch) VALUES (?,?,?,?,?,?,?,?,?,0,?,?,?)",
+                    "INSERT INTO deliveries (id, story_id, subscriber, version, channel, channel_type, rule, alert,"
+                    " status, attempts, created_at, next_attempt_at, batch) VALUES (?,?,?,?,?,?,?,?,?,0,?,?,?)"
+                    " ON CONFLICT DO NOTHING",
                     (d.id, d.story_id, d.subscriber, int(d.version), d.channel, d.channel_type, d.rule, d.alert,
                      PENDING, max(now, d.due_at or now), now if d.due_at is None else d.due_at, d.batch),
                 )
                 if cur.rowcount == 1:
                     new.append(d.id)
-        return new
+            return new
+
+        return self._write(work)
 
     def claim(self, delivery_id: str, now: float, lease: float) -> Delivery | None:
         """Take the right to attempt a pending delivery for `lease` seconds; None if it is not pending, not due,
         or another dispatcher holds it. The returned row has `attempts` already counting this attempt."""
-        with self._tx() as db:
+
+        def work(db: Any) -> Delivery | None:
+            # one guarded UPDATE: atomic on both backends (PostgreSQL re-checks the WHERE after a row lock wait)
             cur = db.execute(
                 "UPDATE deliveries SET lease_owner=?, lease_until=?, attempts=attempts+1, last_attempt_at=?"
-                " WHERE id=? AND status=? AND next_attempt_at<=? AND (lease_until IS NULL OR lease_until<=?)",
+                f" WHERE id=? AND status=? AND next_attempt_at<=? AND {_LEASE_FREE}",
                 (self.owner, now + lease, now, delivery_id, PENDING, now, now),
             )
             if cur.rowcount != 1:
                 return None
-            row = db.execute(f"SELECT {','.join(_COLUMNS)} FROM deliveries WHERE id=?", (delivery_id,)).fetchone()
-        return Delivery(**dict(row))
+            return Delivery(**dict(db.execute(f"{_SELECT} WHERE id=?", (delivery_id,)).fetchone()))
+
+        return self._write(work)
 
     def claim_batch(self, subscriber: str, channel: str, batch: str, now: float, lease: float) -> list[Delivery]:
         """Claim every due, pending, unleased delivery of one digest batch in one transaction (the returned rows
         count this attempt). Empty if there is none or another dispatcher holds any of them."""
-        with self._tx() as db:
+
+        def work(db: Any) -> list[Delivery]:
             rows = db.execute(
-                "SELECT id, status, next_attempt_at, lease_until FROM deliveries WHERE subscriber=? AND channel=?"
-                " AND batch=? AND status=?", (subscriber, channel, batch, PENDING)).fetchall()
+                "SELECT id, next_attempt_at, lease_until FROM deliveries WHERE subscriber=? AND channel=?"
+                f" AND batch=? AND status=? ORDER BY seq{self.FOR_UPDATE}",
+                (subscriber, channel, batch, PENDING)).fetchall()
             if not rows or any(r["lease_until"] is not None and r["lease_until"] > now for r in rows):
                 return []
             ids = [r["id"] for r in rows if r["next_attempt_at"] <= now]
             if not ids:
                 return []
-            marks = ",".join("?" * len(ids))
-            db.execute(f"UPDATE deliveries SET lease_owner=?, lease_until=?, attempts=attempts+1, last_attempt_at=?"
-                       f" WHERE id IN ({marks})", (self.owner, now + lease, now, *ids))
-            found = db.execute(f"SELECT {','.join(_COLUMNS)} FROM deliveries WHERE id IN ({marks}) ORDER BY seq",
-                               ids).fetchall()
-        return [Delivery(**dict(r)) for r in found]
+            cur = db.execute(
+                "UPDATE deliveries SET lease_owner=?, lease_until=?, attempts=attempts+1, last_attempt_at=?"
+                f" WHERE id IN ({_marks(len(ids))}) AND status=? AND {_LEASE_FREE}",
+                (self.owner, now + lease, now, *ids, PENDING, now))
+            if cur.rowcount != len(ids):  # cannot happen with the lock above; never claim part of a batch
+                raise _LostRace()
+            found = db.execute(f"{_SELECT} WHERE id IN ({_marks(len(ids))}) ORDER BY seq", ids).fetchall()
+            return [Delivery(**dict(r)) for r in found]
+
+        try:
+            return self._write(work)
+        except _LostRace:
+            return []
 
     def defer(self, ids: Iterable[str], until: float, now: float) -> int:
         """Push pending, unleased deliveries to `until` without an attempt (quiet hours began after they were
@@ -234,17 +369,17 @@ class DeliveryStore:
         id_list = list(ids)
         if not id_list:
             return 0
-        with self._tx() as db:
-            cur = db.execute(
-                "UPDATE deliveries SET next_attempt_at=?, created_at=CASE WHEN attempts=0 THEN MAX(created_at, ?)"
-                f" ELSE created_at END WHERE id IN ({','.join('?' * len(id_list))}) AND status=?"
-                " AND (lease_until IS NULL OR lease_until<=?)", (until, until, *id_list, PENDING, now))
-            return cur.rowcount
+        return self._write(lambda db: db.execute(
+            f"UPDATE deliveries SET next_attempt_at=?, created_at=CASE WHEN attempts=0 THEN {self.GREATEST}"
+            f"(created_at, ?) ELSE created_at END WHERE id IN ({_marks(len(id_list))}) AND status=?"
+            f" AND {_LEASE_FREE}", (until, until, *id_list, PENDING, now)).rowcount)
 
     def _finish(self, delivery_id: str | Iterable[str], now: float, outcome: str, sets: str, args: tuple,
-                status: int | None, error: str | None, duration: float | None) -> None:
+                status: int | None, error: str | None, duration: float | None, release: bool = False) -> int:
         ids = [delivery_id] if isinstance(delivery_id, str) else list(delivery_id)
-        with self._tx() as db:  # all of a batch, or none
+
+        def work(db: Any) -> int:  # all of a batch, or none
+            destinations = set()
             for one in ids:
                 cur = db.execute(
                     f"UPDATE deliveries SET {sets}, last_status=?, last_error=?, lease_owner=NULL, lease_until=NULL"
@@ -253,23 +388,42 @@ class DeliveryStore:
                 )
                 if cur.rowcount != 1:
                     raise StoreError(f"delivery {one} is not leased by this store (lease ran out?)")
-                attempt = db.execute("SELECT attempts FROM deliveries WHERE id=?", (one,)).fetchone()[0]
-                db.execute("INSERT INTO attempts VALUES (?,?,?,?,?,?,?)",
-                           (one, attempt, now, outcome, status, error, duration))
+                row = db.execute("SELECT attempts, subscriber, channel FROM deliveries WHERE id=?", (one,)).fetchone()
+                db.execute(_INSERT_ATTEMPT, (one, row["attempts"], now, outcome, status, error, duration))
+                destinations.add((row["subscriber"], row["channel"]))
+            released = 0
+            if release:
+                for subscriber, channel in sorted(destinations):
+                    released += self._release(db, subscriber, channel, now)
+            return released
+
+        return self._write(work)
+
+    def _release(self, db: Any, subscriber: str, channel: str, now: float) -> int:
+        # only rows already tried at least once (attempts > 0): deliveries waiting for quiet hours to end or for a
+        # digest period (attempts = 0) keep their time; a retry that falls in quiet hours is deferred again. Not
+        # rows whose wait the destination set (Retry-After, e.g. 429): that is its instruction, not our backoff
+        return db.execute(
+            "UPDATE deliveries SET next_attempt_at=? WHERE subscriber=? AND channel=? AND status=? AND attempts>0"
+            f" AND next_attempt_at>? AND retry_after IS NULL AND {_LEASE_FREE}",
+            (now, subscriber, channel, PENDING, now, now)).rowcount
 
     def mark_delivered(self, delivery_id: str | Iterable[str], now: float, *, status: int | None = None,
-                       duration: float | None = None) -> None:
-        self._finish(delivery_id, now, "delivered", "status=?, delivered_at=?", (DELIVERED, now), status, None,
-                     duration)
+                       duration: float | None = None, release: bool = True) -> int:
+        """Record the delivery; with `release`, also make the destination's other deliveries that wait on a
+        retry backoff due now (the endpoint answers again). Returns how many were released."""
+        return self._finish(delivery_id, now, "delivered", "status=?, delivered_at=?", (DELIVERED, now), status,
+                            None, duration, release=release)
 
     def mark_retry(self, delivery_id: str | Iterable[str], now: float, next_attempt_at: float, *,
                    status: int | None = None, error: str | None = None, duration: float | None = None,
-                   parts_done: int | None = None) -> None:
-        if parts_done is None:
-            self._finish(delivery_id, now, "retry", "next_attempt_at=?", (next_attempt_at,), status, error, duration)
-        else:
-            self._finish(delivery_id, now, "retry", "next_attempt_at=?, parts_done=?", (next_attempt_at, parts_done),
-                         status, error, duration)
+                   parts_done: int | None = None, retry_after: float | None = None) -> None:
+        """Schedule the next attempt; `retry_after` when the destination set the wait (then no recovery of the
+        destination brings it forward)."""
+        sets, args = "next_attempt_at=?, retry_after=?", (next_attempt_at, retry_after)
+        if parts_done is not None:
+            sets, args = sets + ", parts_done=?", (*args, parts_done)
+        self._finish(delivery_id, now, "retry", sets, args, status, error, duration)
 
     def mark_parked(self, delivery_id: str | Iterable[str], now: float, *, outcome: str = "parked",
                     status: int | None = None, error: str | None = None, duration: float | None = None) -> None:
@@ -277,16 +431,15 @@ class DeliveryStore:
 
     def park_unclaimed(self, delivery_id: str, now: float, error: str) -> bool:
         """Park a pending delivery without an attempt (e.g. its subscriber was removed)."""
-        with self._tx() as db:
-            cur = db.execute(
-                "UPDATE deliveries SET status=?, last_error=? WHERE id=? AND status=?"
-                " AND (lease_until IS NULL OR lease_until<=?)",
-                (PARKED, error, delivery_id, PENDING, now),
-            )
+
+        def work(db: Any) -> bool:
+            cur = db.execute(f"UPDATE deliveries SET status=?, last_error=? WHERE id=? AND status=? AND {_LEASE_FREE}",
+                             (PARKED, error, delivery_id, PENDING, now))
             if cur.rowcount == 1:
-                db.execute("INSERT INTO attempts VALUES (?,?,?,?,?,?,?)",
-                           (delivery_id, 0, now, "parked", None, error, None))
+                db.execute(_INSERT_ATTEMPT, (delivery_id, 0, now, "parked", None, error, None))
             return cur.rowcount == 1
+
+        return self._write(work)
 
     def replay_parked(self, now: float, *, subscriber: str | None = None, story_id: str | None = None,
                       ids: Iterable[str] | None = None) -> int:
@@ -302,25 +455,19 @@ class DeliveryStore:
         if id_list is not None:
             if not id_list:
                 return 0
-            where.append(f"id IN ({','.join('?' * len(id_list))})")
+            where.append(f"id IN ({_marks(len(id_list))})")
             args.extend(id_list)
-        with self._tx() as db:
-            cur = db.execute(
-                "UPDATE deliveries SET status=?, attempts=0, parts_done=0, next_attempt_at=?, created_at=?,"
-                f" lease_owner=NULL, lease_until=NULL WHERE {' AND '.join(where)}",
-                (PENDING, now, now, *args),
-            )
-            return cur.rowcount
+        return self._write(lambda db: db.execute(
+            "UPDATE deliveries SET status=?, attempts=0, parts_done=0, next_attempt_at=?, created_at=?,"
+            f" retry_after=NULL, lease_owner=NULL, lease_until=NULL WHERE {' AND '.join(where)}", (PENDING, now, now, *args)).rowcount)
 
     # ------------------------------------------------------------------ reads
 
     def _select(self, where: str, args: tuple = (), limit: int | None = None) -> list[Delivery]:
-        sql = f"SELECT {','.join(_COLUMNS)} FROM deliveries WHERE {where} ORDER BY seq"
+        sql = f"{_SELECT} WHERE {where} ORDER BY seq"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
-        with self._lock:
-            rows = self._db.execute(sql, args).fetchall()
-        return [Delivery(**dict(r)) for r in rows]
+        return [Delivery(**dict(r)) for r in self._read(sql, args)]
 
     def get(self, delivery_id: str) -> Delivery | None:
         found = self._select("id=?", (delivery_id,))
@@ -337,21 +484,18 @@ class DeliveryStore:
         return self._select("story_id=?", (story_id,))
 
     def counts(self) -> dict[str, int]:
-        with self._lock:
-            rows = self._db.execute("SELECT status, COUNT(*) FROM deliveries GROUP BY status").fetchall()
         out = {PENDING: 0, DELIVERED: 0, PARKED: 0}
-        out.update({r[0]: r[1] for r in rows})
+        out.update({r["status"]: int(r["n"]) for r in
+                    self._read("SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status")})
         return out
 
     def next_due_at(self) -> float | None:
-        with self._lock:
-            row = self._db.execute("SELECT MIN(next_attempt_at) FROM deliveries WHERE status=?", (PENDING,)).fetchone()
-        return row[0]
+        return self._read("SELECT MIN(next_attempt_at) AS due FROM deliveries WHERE status=?", (PENDING,))[0]["due"]
 
     def attempts(self, delivery_id: str) -> list[dict]:
-        with self._lock:
-            rows = self._db.execute("SELECT * FROM attempts WHERE delivery_id=? ORDER BY rowid", (delivery_id,))
-            return [dict(r) for r in rows.fetchall()]
+        rows = self._read("SELECT delivery_id, attempt, at, outcome, status, error, duration FROM attempts"
+                          f" WHERE delivery_id=? ORDER BY {self.ATTEMPT_ORDER}", (delivery_id,))
+        return [dict(r) for r in rows]
 
     def feed_rows(self, *, subscriber: str | None = None, rule: str | None = None, channel_type: str | None = None,
                   status: str | None = DELIVERED, limit: int = 50) -> list[Delivery]:
@@ -365,10 +509,7 @@ class DeliveryStore:
         if rule is not None and rule != "*":
             where.append("rule=?")
             args.append(rule)
-        cond = " AND ".join(where)
-        sql = (f"SELECT {','.join(_COLUMNS)} FROM deliveries WHERE {cond} ORDER BY story_id, version DESC, seq DESC")
-        with self._lock:
-            rows = self._db.execute(sql, args).fetchall()
+        rows = self._read(f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY story_id, version DESC, seq DESC", args)
         best: dict[str, Delivery] = {}
         for r in rows:
             d = Delivery(**dict(r))
@@ -376,3 +517,172 @@ class DeliveryStore:
                 best[d.story_id] = d
         ordered = sorted(best.values(), key=lambda d: (d.delivered_at or d.created_at, d.seq), reverse=True)
         return ordered[: max(0, int(limit))]
+
+
+class DeliveryStore(OutboxStore):
+    """The SQLite outbox (the default): one file; several processes on one host may share it (leases, busy
+    timeout, BEGIN IMMEDIATE so one writer at a time)."""
+
+    backend = "sqlite"
+
+    def __init__(self, path: str | Path, *, busy_timeout: float = 10.0):
+        super().__init__()
+        self.path = Path(path)
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), timeout=busy_timeout, isolation_level=None, check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        # FULL: a committed enqueue survives power loss, which the Kafka offset commit relies on
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._create_schema()
+
+    @property
+    def target(self) -> str:
+        return str(self.path)
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _read(self, sql: str, args: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, tuple(args)).fetchall()
+
+    def _table_columns(self, db: Any, table: str) -> set[str]:
+        return {r["name"] for r in db.execute(f"PRAGMA table_info({table})").fetchall()}
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+class _PgCursor:
+    """What the shared SQL needs of a connection: execute with `?` placeholders."""
+
+    def __init__(self, conn: Any):
+        self._conn = conn
+
+    def execute(self, sql: str, args: Iterable[Any] = ()) -> Any:
+        return self._conn.execute(sql.replace("?", "%s"), tuple(args))
+
+
+class PostgresDeliveryStore(OutboxStore):
+    """The PostgreSQL outbox (psycopg 3), for notifiers on several hosts sharing one outbox. Tables live in the
+    connection's current schema (set it with `?options=-csearch_path%3Dbnwatch`). The connection is re-opened
+    after it breaks (a database restart); the operation that saw the break is tried again once it is."""
+
+    backend = "postgresql"
+    GREATEST = "GREATEST"
+    SCHEMA_TYPES = {"seq": "BIGSERIAL PRIMARY KEY", "real": "DOUBLE PRECISION",
+                    "attempt_seq": "seq BIGSERIAL PRIMARY KEY,"}
+    ATTEMPT_ORDER = "seq"
+    # READ COMMITTED lets two transactions read the same unleased batch; the row locks make the second wait and
+    # then see the first one's lease
+    FOR_UPDATE = " FOR UPDATE"
+    SCHEMA_LOCK = 0x626E7761746368  # pg_advisory_xact_lock key ("bnwatch") for concurrent first starts
+    RECONNECT_TRIES = 3
+
+    def __init__(self, dsn: str, *, connect_timeout: float = 10.0, application_name: str = "bnwatch-notify"):
+        super().__init__()
+        try:
+            import psycopg
+            from psycopg import errors
+            from psycopg.conninfo import conninfo_to_dict
+        except ImportError as exc:  # pragma: no cover - psycopg is a main dependency
+            raise StoreError("a PostgreSQL outbox needs psycopg: pip install 'psycopg[binary]'") from exc
+        self._psycopg = psycopg
+        self._transient = (errors.DeadlockDetected, errors.SerializationFailure)
+        self._dsn = dsn
+        try:
+            params = conninfo_to_dict(dsn)
+        except psycopg.ProgrammingError:  # the message may quote the DSN: do not pass it on
+            raise StoreError(f"invalid PostgreSQL URL {redact(dsn)}") from None
+        self._connect_args: dict[str, Any] = {}
+        if "connect_timeout" not in params:
+            self._connect_args["connect_timeout"] = max(1, int(connect_timeout))
+        if "application_name" not in params:
+            self._connect_args["application_name"] = application_name
+        self._closed = False
+        self._db = self._connect()
+        self._create_schema()
+        log.info("notify outbox: PostgreSQL at %s", self.target)
+
+    @property
+    def target(self) -> str:
+        return redact(self._dsn)
+
+    def _connect(self) -> Any:
+        from psycopg.rows import dict_row
+
+        try:
+            return self._psycopg.connect(self._dsn, autocommit=True, row_factory=dict_row, **self._connect_args)
+        except self._psycopg.OperationalError as exc:
+            raise StoreError(f"cannot connect to the outbox at {self.target}: {exc}".strip()) from exc
+
+    def _live(self) -> Any:
+        if self._closed:
+            raise StoreError(f"outbox {self.target} is closed")
+        if self._db.closed or self._db.broken:
+            log.warning("notify outbox: connection to %s lost; reconnecting", self.target)
+            self._db = self._connect()
+        return self._db
+
+    def _reconnecting(self, work: Callable[[Any], T]) -> T:
+        for n in range(1, self.RECONNECT_TRIES + 1):
+            conn = self._live()
+            try:
+                return work(conn)
+            except self._psycopg.OperationalError:
+                if not conn.broken or n == self.RECONNECT_TRIES:
+                    raise
+                time.sleep(0.2 * n)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @contextmanager
+    def _tx(self) -> Iterator[_PgCursor]:
+        with self._lock:
+            # READ COMMITTED (the default): every guarded UPDATE re-checks its WHERE on the newest row version
+            conn = self._live()
+            try:
+                with conn.transaction():
+                    yield _PgCursor(conn)
+            except self._psycopg.OperationalError:
+                if conn.broken:  # the next use reconnects
+                    log.warning("notify outbox: connection to %s broke in a transaction", self.target)
+                raise
+
+    def _write(self, work: Callable[[Any], T]) -> T:
+        for n in range(1, self.RECONNECT_TRIES + 1):
+            try:
+                return super()._write(work)
+            except self._psycopg.OperationalError as exc:
+                if not self._db.broken or isinstance(exc, self._transient) or n == self.RECONNECT_TRIES:
+                    raise
+                time.sleep(0.2 * n)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _read(self, sql: str, args: Iterable[Any] = ()) -> list[dict]:
+        params = tuple(args)
+        with self._lock:
+            return self._reconnecting(lambda c: c.execute(sql.replace("?", "%s"), params).fetchall())
+
+    def _lock_schema(self, db: Any) -> None:
+        db.execute("SELECT pg_advisory_xact_lock(?)", (self.SCHEMA_LOCK,))
+
+    def _table_columns(self, db: Any, table: str) -> set[str]:
+        rows = db.execute("SELECT column_name AS name FROM information_schema.columns"
+                          " WHERE table_schema=current_schema() AND table_name=?", (table,)).fetchall()
+        return {r["name"] for r in rows}
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._db.close()

@@ -8,7 +8,7 @@ import re
 import pytest
 import yaml
 
-from deploy_support import (AM_CONFIG, PROM_CONFIG, RULE_TESTS_DIR, alert_rules, binary, recording_rules,
+from deploy_support import (AM_CONFIG, PROM_CONFIG, alert_rules, binary, recording_rules,
                             rule_files, rule_test_files, run_tool)
 
 

@@ -21,7 +21,6 @@ import os
 import secrets
 import subprocess
 import sys
-import time
 import urllib.request
 
 import pytest

@@ -29,7 +29,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from bnwatch.records import Alert, RecordError
 from consumers.notify.channels import DELIVERED, Message, SendResult
-from consumers.notify.store import Delivery, DeliveryStore
+from consumers.notify.store import Delivery, OutboxStore
 from consumers.notify.subscriptions import ChannelConfig, Subscriptions
 from consumers.notify.text import alert_doc, alert_title, render, rule_name
 
@@ -136,7 +136,7 @@ def not_modified(headers: Mapping[str, str], etag: str, last_modified: float) ->
 class FeedServer:
     """Serves the feeds from `store` on host:port (port 0 picks one) in a daemon thread."""
 
-    def __init__(self, store: DeliveryStore, subscriptions: Subscriptions, *, host: str = "127.0.0.1", port: int = 0,
+    def __init__(self, store: OutboxStore, subscriptions: Subscriptions, *, host: str = "127.0.0.1", port: int = 0,
                  base_url: str | None = None, outlet_names: Mapping[str, str] | None = None,
                  max_entries: int = 100):
         self.store = store

@@ -1,9 +1,13 @@
-"""Fixtures for the notify tests: a real signed-webhook receiver on 127.0.0.1, a hand-driven clock, alerts."""
+"""Fixtures for the notify tests: a real signed-webhook receiver on 127.0.0.1, a hand-driven clock, alerts, and a
+real PostgreSQL server for the outbox (postgres_support.py; this directory goes on sys.path so it imports under
+--import-mode=importlib)."""
 
 from __future__ import annotations
 
 import json
+import os
 import socket
+import sys
 import threading
 from collections import deque
 from dataclasses import dataclass, field
@@ -16,6 +20,10 @@ import pytest
 from bnwatch.records import Alert
 from consumers.notify.channels.webhook import WebhookVerificationError, verify
 from consumers.notify.subscriptions import ChannelConfig, Subscriber
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import postgres_support  # noqa: E402
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # the Standard Webhooks spec's example secret (24 bytes)
 
@@ -351,3 +359,39 @@ def dhaka(y: int, mo: int, d: int, h: int, mi: int = 0) -> float:
 @pytest.fixture
 def at_dhaka():
     return dhaka
+
+
+# --------------------------------------------------------------------------------------------- PostgreSQL outbox
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A database on a PostgreSQL server started for this run (or BNWATCH_TEST_POSTGRES_URL's). Skips when the
+    server binaries are missing, fails instead under CI=true."""
+    given = os.environ.get("BNWATCH_TEST_POSTGRES_URL")
+    if given:
+        yield given
+        return
+    server = postgres_support.LocalPostgres()
+    try:
+        server.start()
+        yield server.url()
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_dsn(postgres_url):
+    """A postgresql:// URL whose search_path is a schema of its own, dropped after the test."""
+    schema = postgres_support.new_schema(postgres_url)
+    yield postgres_support.schema_url(postgres_url, schema)
+    postgres_support.drop_schema(postgres_url, schema)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
+def outbox_target(request, tmp_path):
+    """Where a test's outbox lives, once per backend: a SQLite path, or a PostgreSQL URL (own schema). Open it
+    with consumers.notify.store.open_store; several stores on one target are several notifiers."""
+    if request.param == "sqlite":
+        return tmp_path / "outbox.sqlite3"
+    return request.getfixturevalue("pg_dsn")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import socket
 import urllib.error
 import urllib.request
 
@@ -98,3 +99,42 @@ def test_from_settings_serves_feeds(tmp_path, alert_factory):
     finally:
         stage.close()
     assert stage.feeds is None
+
+
+def test_the_pipelines_notify_stage_serves_feeds_when_configured(tmp_path, alert_factory, monkeypatch):
+    """BNWATCH_FEEDS_PORT: `bnwatch consume notify` and `bnwatch run` build the stage with the feed server."""
+    from bnwatch.app.stages import build_stage
+    from bnwatch.config import Settings
+
+    path = tmp_path / "subscribers.yaml"
+    path.write_text("subscribers:\n  - name: reader\n    channels:\n      - type: atom\n        title: ডেস্ক\n",
+                    encoding="utf-8")
+    monkeypatch.setenv("BNWATCH_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("BNWATCH_SUBSCRIBERS", str(path))
+    monkeypatch.setenv("BNWATCH_FEEDS_PORT", "0")  # any free port
+    monkeypatch.setenv("BNWATCH_FEEDS_ADDR", "127.0.0.1")
+    settings = Settings.from_env()
+    assert (settings.feeds_port, settings.feeds_addr) == (0, "127.0.0.1")
+    stage = build_stage("notify", settings)
+    try:
+        assert stage.feeds is not None and stage.feeds.base_url.startswith("http://127.0.0.1:")
+        stage.process(alert_factory("story-a"))
+        parsed = feedparser.parse(stage.feeds.base_url + "/feeds/subscribers/reader.atom")
+        assert parsed.status == 200 and not parsed.bozo, parsed.get("bozo_exception")
+        assert parsed.feed.title == "ডেস্ক"
+        assert [e.id for e in parsed.entries] == ["tag:bnwatch,2026:story/story-a"]
+        assert "প্রথম আলো" in parsed.entries[0].content[0].value
+    finally:
+        stage.close()
+    assert stage.feeds is None
+    # without a port no feed server, and an explicit feed_port= still wins over the setting
+    quiet = NotifyStage.from_settings(settings.with_(feeds_port=None), dispatch_interval=None, outlet_names=NAMES)
+    assert quiet.feeds is None
+    quiet.close()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        explicit = NotifyStage.from_settings(settings.with_(feeds_port=taken.getsockname()[1]),
+                                             dispatch_interval=None, feed_port=0, outlet_names=NAMES)
+        assert explicit.feeds.port != taken.getsockname()[1]
+        explicit.close()

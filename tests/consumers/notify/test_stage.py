@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import threading
@@ -379,3 +380,96 @@ def test_from_settings_runs_its_own_dispatcher(tmp_path, receiver, alert_factory
         assert (tmp_path / "var" / "notify" / "deliveries.sqlite3").exists()
     finally:
         stage.close()
+
+
+def _back_off_apart(stage, clock, rounds):
+    """While the endpoint is down: each round, let the earliest retry come due and fail again, so the pending
+    deliveries end up with different attempt counts and backoffs, all in the future."""
+    for _ in range(rounds):
+        clock.now = min(d.next_attempt_at for d in stage.store.pending())
+        stage.dispatch_due()
+    return stage.store.pending()
+
+
+def test_recovery_sends_what_waited_on_backoffs_in_the_same_pass(receiver, subscriber_factory, alert_factory,
+                                                                 make_stage, clock, counters, caplog):
+    url = receiver.url
+    receiver.stop()
+    stage = make_stage([subscriber_factory("desk", url), subscriber_factory("other", url)], backoff=Backoff(base=30))
+    for i in range(5):
+        stage.process(alert_factory(f"s{i}"))  # desk and other: connection refused, backoff
+        clock.advance(5)
+    pending = _back_off_apart(stage, clock, rounds=25)
+    assert len(pending) == 10 and all(d.attempts >= 2 for d in pending)
+    assert max(d.next_attempt_at for d in pending) - clock() > 60  # some would wait minutes after the recovery
+    receiver.start()
+    for round_ in range(2):  # "desk" and "other" share the URL but are two destinations: each recovers once
+        waiting = stage.store.pending()
+        first = min(waiting, key=lambda d: d.next_attempt_at)
+        clock.now = first.next_attempt_at  # the earliest retry; the rest of that destination would wait longer
+        mine = [d for d in waiting if d.subscriber == first.subscriber]
+        assert len(mine) == 5 and all(d.next_attempt_at > clock() for d in mine if d.id != first.id)
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="consumers.notify.stage"):
+            result = stage.dispatch_due()
+        assert (f"{first.subscriber}/webhook answers again: 4 delivery(ies) waiting on a retry are due now"
+                in caplog.text)
+        assert result.outcomes == {"delivered": 5, "retry": 0, "failed": 0, "parked": 0}  # all five, this pass
+        assert {d.subscriber for d in stage.store.pending()} == ({"desk", "other"} - {first.subscriber}
+                                                                 if round_ == 0 else set())
+    assert stage.store.counts() == {PENDING: 0, DELIVERED: 10, PARKED: 0}
+    clock.advance(7200)
+    stage.dispatch_due()
+    assert len(receiver.received) == 10 and sorted(receiver.ids()) == sorted(d.id for d in pending)
+    assert counters["delivered"] == 10
+
+
+def test_quiet_hours_still_hold_what_a_recovery_releases(receiver, alert_factory, make_stage, clock, at_dhaka):
+    from consumers.notify.subscriptions import parse_subscribers
+
+    url = receiver.url
+    receiver.stop()
+    subs = parse_subscribers({"subscribers": [{"name": "desk", "quiet_hours": "22:00-07:00", "channels": [
+        {"type": "webhook", "url": url, "secret": SECRET}]}]}, env={})
+    clock.now = at_dhaka(2026, 3, 1, 21, 50)
+    stage = make_stage(subs, backoff=Backoff(base=60))
+    for i in range(3):
+        stage.process(alert_factory(f"s{i}"))
+    pending = _back_off_apart(stage, clock, rounds=4)
+    receiver.start()
+    # a retry just before the night gets through (another notifier sent it) and releases the other two; by the
+    # time they are attempted quiet hours have begun: held until 07:00, not sent
+    first = min(pending, key=lambda d: d.next_attempt_at)
+    assert first.next_attempt_at < at_dhaka(2026, 3, 1, 22, 0)
+    assert stage.store.claim(first.id, first.next_attempt_at, lease=30)
+    assert stage.store.mark_delivered(first.id, first.next_attempt_at) == 2
+    clock.now = at_dhaka(2026, 3, 1, 22, 0)
+    result = stage.dispatch_due()
+    assert result.held == 2 and receiver.received == []
+    assert {d.next_attempt_at for d in stage.store.pending()} == {at_dhaka(2026, 3, 2, 7, 0)}
+    clock.now = at_dhaka(2026, 3, 2, 7, 0)
+    stage.dispatch_due()
+    assert stage.store.counts()[PENDING] == 0 and len(receiver.received) == 2
+
+
+def test_an_immediate_send_that_gets_through_wakes_the_dispatcher(receiver, subscriber_factory, alert_factory,
+                                                                  make_stage, clock):
+    url = receiver.url
+    receiver.stop()
+    stage = make_stage([subscriber_factory("desk", url)])
+    for i in range(3):
+        stage.process(alert_factory(f"s{i}"))
+    pending = _back_off_apart(stage, clock, rounds=8)
+    dispatcher = stage.start_dispatcher(interval=3600)  # on its own it would look again in an hour
+    deadline = time.monotonic() + 5
+    while dispatcher.passes < 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert dispatcher.passes == 1 and receiver.received == []  # nothing was due
+    receiver.start()
+    stage.process(alert_factory("fresh"))  # sent at once; the endpoint is back: the three waiting go now too
+    deadline = time.monotonic() + 5
+    while len(receiver.received) < 4 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.1)
+    assert sorted(receiver.ids()) == sorted([d.id for d in pending] + [stage.store.for_story("fresh")[0].id])
+    assert stage.store.counts() == {PENDING: 0, DELIVERED: 4, PARKED: 0}
