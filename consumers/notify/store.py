@@ -23,7 +23,8 @@ sends only the rest.
 Recovery: `mark_delivered` also makes the destination's (subscriber, channel) other deliveries that wait on a
 retry backoff due now (`released`), because a delivery that got through says the endpoint is back; without it
 each would wait out its own backoff (up to 10 minutes) after an outage. Waits the destination asked for
-(Retry-After, kept in `retry_after`) are left alone.
+(Retry-After, kept in `retry_after`) are left alone, and so are deliveries it answered with an error other than
+502/503/504 (their failure is about the message, not the endpoint's absence).
 
 Backends: the SQL is written once (placeholders `?`, ON CONFLICT DO NOTHING, no `rowid`, named columns); a
 backend supplies the connection, the transaction (SQLite BEGIN IMMEDIATE: one writer at a time; PostgreSQL READ
@@ -50,6 +51,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 log = logging.getLogger(__name__)
 
 PENDING, DELIVERED, PARKED = "pending", "delivered", "parked"
+#: HTTP answers that mean "the endpoint is away", like no answer at all (see _release)
+OUTAGE_STATUSES = (502, 503, 504)
 PG_SCHEMES = ("postgresql://", "postgres://")
 _SECRET_PARAMS = ("password", "sslpassword")
 
@@ -402,10 +405,14 @@ class OutboxStore:
     def _release(self, db: Any, subscriber: str, channel: str, now: float) -> int:
         # only rows already tried at least once (attempts > 0): deliveries waiting for quiet hours to end or for a
         # digest period (attempts = 0) keep their time; a retry that falls in quiet hours is deferred again. Not
-        # rows whose wait the destination set (Retry-After, e.g. 429): that is its instruction, not our backoff
+        # rows whose wait the destination set (Retry-After, e.g. 429): that is its instruction, not our backoff.
+        # Only rows whose last failure looked like the endpoint being away (no HTTP answer: refused, timed out; or
+        # 502/503/504): one it answered with another error (a 500 on this message) is not cured by the endpoint
+        # being back, and releasing it after every other success would spend its attempts in minutes
         return db.execute(
             "UPDATE deliveries SET next_attempt_at=? WHERE subscriber=? AND channel=? AND status=? AND attempts>0"
-            f" AND next_attempt_at>? AND retry_after IS NULL AND {_LEASE_FREE}",
+            f" AND next_attempt_at>? AND retry_after IS NULL AND {_LEASE_FREE}"
+            f" AND (last_status IS NULL OR last_status IN ({','.join(map(str, OUTAGE_STATUSES))}))",
             (now, subscriber, channel, PENDING, now, now)).rowcount
 
     def mark_delivered(self, delivery_id: str | Iterable[str], now: float, *, status: int | None = None,

@@ -133,15 +133,20 @@ def test_a_delivery_releases_its_destinations_backoffs(store):
     store.enqueue([nd("a"), nd("b"), nd("c"), nd("d", sub="other"), nd("q")], now=0)
     store.enqueue([NewDelivery("e", "desk", 1, "webhook", "webhook", "ru-nk", "{}", due_at=5000)], now=0)  # held
     store.enqueue([nd("f", channel="slack"), nd("r")], now=0)  # f: same subscriber, another channel
-    for story, retry_at in (("a", 60), ("b", 300), ("d", 300), ("f", 300), ("q", 600), ("r", 300)):
+    store.enqueue([nd("g"), nd("h")], now=0)  # g: refused (no HTTP status); h: a 500 on this very message
+    statuses = {"g": None, "h": 500}
+    for story, retry_at in (("a", 60), ("b", 300), ("d", 300), ("f", 300), ("q", 600), ("r", 300), ("g", 300),
+                            ("h", 300)):
         d = nd(story, sub="other" if story == "d" else "desk", channel="slack" if story == "f" else "webhook")
         assert store.claim(d.id, now=1, lease=30)
-        store.mark_retry(d.id, now=2, next_attempt_at=retry_at, status=503, error="HTTP 503",
+        store.mark_retry(d.id, now=2, next_attempt_at=retry_at, status=statuses.get(story, 503), error="failed",
                          retry_after=298 if story == "r" else None)  # r: the destination said when
     store.claim(nd("q").id, now=600, lease=1000)  # another dispatcher is on it right now
     assert store.claim(nd("a").id, now=60, lease=30)
-    assert store.mark_delivered(nd("a").id, now=61, status=204) == 1  # b only
+    assert store.mark_delivered(nd("a").id, now=61, status=204) == 2  # b (503) and g (refused)
     assert store.get(nd("b").id).next_attempt_at == 61
+    assert store.get(nd("g").id).next_attempt_at == 61
+    assert store.get(nd("h").id).next_attempt_at == 300  # rejected by the endpoint, not absent: keeps its backoff
     assert store.get(nd("c").id).next_attempt_at == 0  # due anyway, never tried: untouched
     assert store.get(nd("d", sub="other").id).next_attempt_at == 300  # another subscriber
     assert store.get(nd("f", channel="slack").id).next_attempt_at == 300  # another channel
