@@ -36,6 +36,10 @@ ROBOTSTXT_OBEY = True
 # Crawl-delay in robots.txt for our user agent is obeyed per host (crawler/middlewares/politeness.py); 0 = no cap
 ROBOTSTXT_CRAWL_DELAY = True
 ROBOTSTXT_CRAWL_DELAY_MAX = 0
+# a host's robots.txt is fetched again when this old (s); after a failed fetch the last good one stays in force
+# and the fetch is tried again after ROBOTSTXT_ERROR_TTL (crawler/middlewares/robots.py)
+ROBOTSTXT_TTL = 24 * 3600
+ROBOTSTXT_ERROR_TTL = 3600
 # per-outlet `crawl:` overrides from the outlet files (download_delay, concurrency); off against the replay
 OUTLET_CRAWL_OVERRIDES = True
 
@@ -93,6 +97,9 @@ PLAYWRIGHT_RECYCLE_CONTEXT_PAGES = 100
 PLAYWRIGHT_ABORT_REQUEST = "crawler.browser.abort_request"
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
 DOWNLOADER_MIDDLEWARES = {
+    # robots.txt read again once a day (Scrapy's keeps the first one for the life of the process)
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.robots.ExpiringRobotsTxtMiddleware": 100,
     # before everything (robots.txt included): no request to private/loopback/link-local IPs or localhost, and no
     # redirect off the outlet's domains (crawler/middlewares/redirect_guard.py)
     "crawler.middlewares.redirect_guard.RedirectGuardMiddleware": 50,

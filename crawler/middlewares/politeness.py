@@ -85,8 +85,14 @@ class PolitenessMiddleware:
             delay = robotparser.crawl_delay(ua)
         except Exception:  # noqa: BLE001 - a parser without crawl_delay, or a broken robots.txt
             delay = None
+        before = self.host_delay.get(netloc, 0.0)
         if not delay or delay <= 0:
             self.host_delay.pop(netloc, None)
+            if before:  # a re-read robots.txt dropped its Crawl-delay: floors are worked out again
+                self.slot_floor.clear()
+                logger.info("robots.txt of %s: no Crawl-delay any more", netloc)
+                if request.meta.get("outlet"):
+                    metrics.robots_crawl_delay.labels(request.meta["outlet"]).set(0)
             return
         delay = float(delay)
         if self.max_crawl_delay and delay > self.max_crawl_delay:
@@ -99,6 +105,8 @@ class PolitenessMiddleware:
         else:
             logger.info("robots.txt of %s: Crawl-delay %.2f s", netloc, delay)
         self.host_delay[netloc] = delay
+        if delay < before:  # a re-read robots.txt lowered it
+            self.slot_floor.clear()
         outlet = request.meta.get("outlet")
         if outlet:
             metrics.robots_crawl_delay.labels(outlet).set(delay)
@@ -123,7 +131,7 @@ class PolitenessMiddleware:
             conc = crawl.get("concurrency", crawl.get("concurrent_requests"))
             if conc:
                 self.slot_concurrency[key] = max(1, int(conc))
-        if floor <= 0 and key not in self.slot_concurrency:
+        if floor <= 0 and key not in self.slot_concurrency and not isinstance(downloader.slots.get(key), FlooredSlot):
             return None
         self.slot_floor[key] = floor
         self._apply(downloader, key)
@@ -134,6 +142,9 @@ class PolitenessMiddleware:
         conc = self.slot_concurrency.get(key)
         slot = downloader.slots.get(key)
         if isinstance(slot, FlooredSlot):
+            if floor < slot.floor:  # the floor came down (robots.txt re-read): so does the delay it had raised
+                settings = downloader.per_slot_settings.get(key, {})
+                slot.delay = max(floor, settings.get("delay", downloader._delay))
             slot.floor = floor
             if conc:
                 slot.concurrency = conc
