@@ -101,6 +101,24 @@ def _version() -> str:
 
 
 build_info.labels(version=_version(), python=platform.python_version()).set(1)
+RECORD_OUTCOMES = ("ok", "dropped", "failed")
+
+
+def start_at_zero(metric, *label_sets) -> None:
+    """Create these label sets at 0 before anything is counted. Prometheus' increase()/rate() measure change
+    between samples, so a series whose first sample already holds its first events (created by them) never
+    shows those events: the first Russia–North Korea match of an outlet would be missing from "stories per day"
+    (prometheus guidance: initialise the label values you know)."""
+    for labels in label_sets:
+        metric.labels(*labels)
+
+
+def start_stage_series(stage: str) -> None:
+    """A runner's series for its stage, at 0 before the first record."""
+    start_at_zero(records_processed, *((stage, o) for o in RECORD_OUTCOMES))
+    start_at_zero(dead_letters, (stage,))
+
+
 # Series start at 0 so increase()/rate() in alert rules see the first dead letter (prometheus guidance).
 for _stage in STAGES:
     dead_letters.labels(_stage)

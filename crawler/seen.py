@@ -265,8 +265,9 @@ _DESCENDANT_TEXT = etree.XPath(".//text()", smart_strings=False)
 
 def _texts(root, css: str) -> list[str]:
     found = _xpath(css)(root)
-    if "::" in css:
-        return [" ".join(str(t).split()) for t in found]
+    if "::" in css:  # text nodes; an element a mixed selector list also matched is its HTML, as in parsel
+        return [" ".join((t if isinstance(t, str) else etree.tostring(t, encoding="unicode", method="html",
+                                                                     with_tail=False)).split()) for t in found]
     return [" ".join(" ".join(_DESCENDANT_TEXT(el)).split()) for el in found if hasattr(el, "tag")]
 
 

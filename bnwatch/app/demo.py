@@ -61,6 +61,9 @@ def run_demo(timeout: float = 90.0, metrics_port: int | None = None, keep_data: 
         subscribers_file=subscribers,
         replay_hosts={"*": f"127.0.0.1:{replay.port}"},
         metrics_port=metrics_port,
+        # the demo's own outbox and no feed server: never a deployment's shared outbox or its feed port
+        delivery_store=None,
+        feeds_port=None,
     )
     print(f"bnwatch demo: outlet replay on 127.0.0.1:{replay.port}, subscriber webhook {receiver.url},"
           f" data in {data_dir}", flush=True)

@@ -15,9 +15,11 @@ from bnwatch.records import Article, RawPage, Record
 from bnwatch.textnorm import fold
 from consumers.stage import Drop
 
-from .extract import NotAnArticle, extract
+from .extract import CHALLENGE, ERROR_PAGE, NO_TEXT, SECTION_FRONT, UNDECODABLE, NotAnArticle, extract
 
 HTTP_ERROR = "http_error"
+#: every `reason` label of bnwatch_not_articles_total (the extractor's codes and ours)
+NOT_ARTICLE_REASONS = (HTTP_ERROR, CHALLENGE, ERROR_PAGE, SECTION_FRONT, NO_TEXT, UNDECODABLE)
 
 
 def _parse_time(value: str | None) -> datetime | None:
@@ -35,6 +37,9 @@ class CleanStage:
 
     def __init__(self, registry: Registry | None = None):
         self._registry = registry
+        ids = [o.id for o in self.registry]
+        metrics.start_at_zero(metrics.articles, *((i,) for i in ids))
+        metrics.start_at_zero(metrics.not_articles, *((i, r) for i in ids for r in NOT_ARTICLE_REASONS))
 
     @property
     def registry(self) -> Registry:

@@ -20,7 +20,7 @@ Deliveries of one story to one channel go out in version order (v2 waits until v
 one dispatch pass stops knocking on a destination after its first retryable failure.
 
 Recovery after an outage: when an attempt to a destination (subscriber, channel) gets through, the outbox makes
-its other deliveries that wait on a retry backoff due now, and they go out in the same pass (or, after an
+its other deliveries that wait on a retry backoff after the endpoint was away (no answer, or 502/503/504) due now, and they go out in the same pass (or, after an
 immediate send from `process`, the Dispatcher is woken): the endpoint is back, so they should not each wait out
 a backoff of up to 10 minutes. Quiet hours still hold them (the attempt re-checks and defers), and a wait the
 destination asked for (Retry-After) is kept.
@@ -47,7 +47,8 @@ from typing import Any
 from bnwatch import metrics
 from bnwatch.records import Alert, Record, RecordError
 from consumers.notify.channels import DELIVERED, FAILED, RETRY, Message, Sender, SendResult, default_senders
-from consumers.notify.store import PARKED, Delivery, NewDelivery, OutboxStore, batch_id, open_store, store_target
+from consumers.notify.store import (INTERNAL_ERROR, PARKED, Delivery, NewDelivery, OutboxStore, batch_id, open_store,
+                                    store_target)
 from consumers.notify.subscriptions import ChannelConfig, Subscriber, Subscriptions
 from consumers.notify.text import Doc, alert_doc, bn_digits, digest_doc, parse_time, render
 
@@ -373,7 +374,7 @@ class NotifyStage:
         except Exception as exc:  # a rendering bug must not lose the delivery
             log.exception("notify: building the message for %s failed", d.id)
             message, bad = None, []
-            res = SendResult(RETRY, error=f"internal error: {type(exc).__name__}: {exc}")
+            res = SendResult(RETRY, error=f"{INTERNAL_ERROR}: {type(exc).__name__}: {exc}")
         if bad:  # unreadable stored alerts: reject those rows, send the rest
             self.store.mark_parked(bad, now, outcome="failed", error="stored alert unreadable")
             metrics.deliveries.labels(channel.type, "failed").inc(len(bad))
@@ -386,7 +387,7 @@ class NotifyStage:
                 res = sender.send(message, channel)
             except Exception as exc:  # a sender bug must not lose the delivery
                 log.exception("notify: sender %s raised for %s", channel.type, d.id)
-                res = SendResult(RETRY, error=f"internal error: {type(exc).__name__}: {exc}")
+                res = SendResult(RETRY, error=f"{INTERNAL_ERROR}: {type(exc).__name__}: {exc}")
         return self._record(claimed, channel, res, time.perf_counter() - started, message, batch), len(claimed)
 
     def _record(self, claimed: list[Delivery], channel: ChannelConfig, res: SendResult, duration: float,

@@ -53,6 +53,8 @@ log = logging.getLogger(__name__)
 PENDING, DELIVERED, PARKED = "pending", "delivered", "parked"
 #: HTTP answers that mean "the endpoint is away", like no answer at all (see _release)
 OUTAGE_STATUSES = (502, 503, 504)
+#: how the notify stage's `last_error` starts when its own code failed (not the destination)
+INTERNAL_ERROR = "internal error"
 PG_SCHEMES = ("postgresql://", "postgres://")
 _SECRET_PARAMS = ("password", "sslpassword")
 
@@ -407,13 +409,15 @@ class OutboxStore:
         # digest period (attempts = 0) keep their time; a retry that falls in quiet hours is deferred again. Not
         # rows whose wait the destination set (Retry-After, e.g. 429): that is its instruction, not our backoff.
         # Only rows whose last failure looked like the endpoint being away (no HTTP answer: refused, timed out; or
-        # 502/503/504): one it answered with another error (a 500 on this message) is not cured by the endpoint
-        # being back, and releasing it after every other success would spend its attempts in minutes
+        # 502/503/504): one it answered with another error (a 500 on this message), or one our own code failed
+        # (INTERNAL_ERROR: rendering, a sender bug), is not cured by the endpoint being back, and releasing it after
+        # every other success would spend its attempts in minutes
         return db.execute(
             "UPDATE deliveries SET next_attempt_at=? WHERE subscriber=? AND channel=? AND status=? AND attempts>0"
             f" AND next_attempt_at>? AND retry_after IS NULL AND {_LEASE_FREE}"
-            f" AND (last_status IS NULL OR last_status IN ({','.join(map(str, OUTAGE_STATUSES))}))",
-            (now, subscriber, channel, PENDING, now, now)).rowcount
+            f" AND (last_status IS NULL OR last_status IN ({','.join(map(str, OUTAGE_STATUSES))}))"
+            " AND (last_error IS NULL OR last_error NOT LIKE ?)",
+            (now, subscriber, channel, PENDING, now, now, INTERNAL_ERROR + "%")).rowcount
 
     def mark_delivered(self, delivery_id: str | Iterable[str], now: float, *, status: int | None = None,
                        duration: float | None = None, release: bool = True) -> int:

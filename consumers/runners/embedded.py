@@ -30,6 +30,8 @@ Done = Callable[[BaseException | None], None]
 class EmbeddedPipeline:
     def __init__(self, stages: list[Stage], dead_letter_dir: str | Path, idle_hook_interval: float = 1.0):
         self.stages = stages
+        for stage in stages:
+            metrics.start_stage_series(stage.name)
         self.dead_letter_dir = Path(dead_letter_dir)
         self.dead_letter_dir.mkdir(parents=True, exist_ok=True)
         self._queue: queue.Queue[tuple[Record, Done | None] | None] = queue.Queue()

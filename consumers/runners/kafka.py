@@ -69,6 +69,7 @@ class KafkaStageRunner:
     ):
         self.stage = stage
         self.topics = topics
+        metrics.start_stage_series(stage.name)
         self.input_topic, self.output_topic = topics.stage_io(stage.name)
         self.dead_letter_topic = topics.dead_letter(stage.name)
         self.group_id = group_id or f"{topics.prefix}{stage.name}"

@@ -37,6 +37,15 @@ def article_features(article: Article, entities: list | None = None) -> Features
                    discovered_at=article.discovered_at or article.fetched_at, entities=entities)
 
 
+def _outlet_ids() -> list[str]:
+    try:
+        from bnwatch.outlets import default_registry
+
+        return [o.id for o in default_registry()]
+    except Exception:  # no outlet files: the series appear with their first match
+        return []
+
+
 class StoryStage:
     name = "stories"
     input_type = Article
@@ -44,6 +53,8 @@ class StoryStage:
     def __init__(self, db_path: str | Path | None = None, rule: str = "ru-nk", **index_options: Any):
         self.rule = rule
         self.index = StoryIndex(db_path if db_path is not None else default_db_path(), rule=rule, **index_options)
+        metrics.start_at_zero(metrics.alerts_raised, (rule, "new"), (rule, "update"))
+        metrics.start_at_zero(metrics.rule_matches, *((rule, outlet) for outlet in _outlet_ids()))
 
     def _rule_result(self, article: Article) -> dict[str, Any] | None:
         for r in article.rules or []:

@@ -334,7 +334,9 @@ def test_demo_exposition_is_clean_and_scraped(tmp_path):
             demo.wait(10)
             pytest.fail("bnwatch demo did not finish within 90 s")
         if demo.returncode != 0:
-            pytest.skip(f"bnwatch demo failed (rc {demo.returncode}); see {tmp_path / 'demo.log'}")
+            log.flush()
+            pytest.fail(f"bnwatch demo failed (rc {demo.returncode}):\n"
+                        + (tmp_path / "demo.log").read_text(errors="replace")[-3000:])
         assert b"bnwatch_records_processed_total" in last, (
             f"never scraped the demo's /metrics while it ran; errors: {errors}; open fds:"
             f" {len(os.listdir('/proc/self/fd')) if os.path.isdir('/proc/self/fd') else '?'}")

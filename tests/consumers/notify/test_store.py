@@ -67,6 +67,8 @@ def test_wal_and_full_sync(sqlite_store):
     db = sqlite3.connect(sqlite_store.path)
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     db.close()
+    # synchronous is per connection: the store's own must be FULL (2), since the Kafka offset commit relies on it
+    assert sqlite_store._db.execute("PRAGMA synchronous").fetchone()[0] == 2
 
 
 def test_claim_is_exclusive_until_the_lease_runs_out(store, open_outbox):
@@ -133,13 +135,17 @@ def test_a_delivery_releases_its_destinations_backoffs(store):
     store.enqueue([nd("a"), nd("b"), nd("c"), nd("d", sub="other"), nd("q")], now=0)
     store.enqueue([NewDelivery("e", "desk", 1, "webhook", "webhook", "ru-nk", "{}", due_at=5000)], now=0)  # held
     store.enqueue([nd("f", channel="slack"), nd("r")], now=0)  # f: same subscriber, another channel
-    store.enqueue([nd("g"), nd("h")], now=0)  # g: refused (no HTTP status); h: a 500 on this very message
-    statuses = {"g": None, "h": 500}
+    # g: refused (no HTTP status); h: a 500 on this very message; i: our own rendering failed (no HTTP status)
+    store.enqueue([nd("g"), nd("h"), nd("i")], now=0)
+    statuses = {"g": None, "h": 500, "i": None}
+    errors = {"g": "connection error: [Errno 111] Connection refused", "h": "HTTP 500",
+              "i": "internal error: KeyError: 'title'"}
     for story, retry_at in (("a", 60), ("b", 300), ("d", 300), ("f", 300), ("q", 600), ("r", 300), ("g", 300),
-                            ("h", 300)):
+                            ("h", 300), ("i", 300)):
         d = nd(story, sub="other" if story == "d" else "desk", channel="slack" if story == "f" else "webhook")
         assert store.claim(d.id, now=1, lease=30)
-        store.mark_retry(d.id, now=2, next_attempt_at=retry_at, status=statuses.get(story, 503), error="failed",
+        store.mark_retry(d.id, now=2, next_attempt_at=retry_at, status=statuses.get(story, 503),
+                         error=errors.get(story, "HTTP 503"),
                          retry_after=298 if story == "r" else None)  # r: the destination said when
     store.claim(nd("q").id, now=600, lease=1000)  # another dispatcher is on it right now
     assert store.claim(nd("a").id, now=60, lease=30)
@@ -147,6 +153,7 @@ def test_a_delivery_releases_its_destinations_backoffs(store):
     assert store.get(nd("b").id).next_attempt_at == 61
     assert store.get(nd("g").id).next_attempt_at == 61
     assert store.get(nd("h").id).next_attempt_at == 300  # rejected by the endpoint, not absent: keeps its backoff
+    assert store.get(nd("i").id).next_attempt_at == 300  # our own failure: the endpoint coming back cures nothing
     assert store.get(nd("c").id).next_attempt_at == 0  # due anyway, never tried: untouched
     assert store.get(nd("d", sub="other").id).next_attempt_at == 300  # another subscriber
     assert store.get(nd("f", channel="slack").id).next_attempt_at == 300  # another channel
