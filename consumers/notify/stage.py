@@ -36,6 +36,7 @@ Parked deliveries stay in the outbox; `replay_parked()` sends them again.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 import threading
@@ -56,6 +57,7 @@ log = logging.getLogger(__name__)
 
 OUTCOMES = ("delivered", "retry", "failed", "parked")
 LEASE_MARGIN = 30.0  # seconds beyond the channel timeout before another dispatcher may retake a claimed delivery
+PART_MARGIN = 5.0  # a split message starts no part later than this before its lease would end with that part
 
 
 @dataclass(frozen=True)
@@ -371,6 +373,9 @@ class NotifyStage:
         started = time.perf_counter()
         try:
             message, bad = self._message(claimed, subscriber, batch)
+            if message is not None:  # the last part must end before the lease does (PART_MARGIN to spare)
+                message = dataclasses.replace(
+                    message, start_parts_until=time.monotonic() + lease - channel.timeout - PART_MARGIN)
         except Exception as exc:  # a rendering bug must not lose the delivery
             log.exception("notify: building the message for %s failed", d.id)
             message, bad = None, []

@@ -17,6 +17,7 @@ Types: `webhook` (webhook.py), `slack` (slack.py), `telegram` (telegram.py), `em
 from __future__ import annotations
 
 from dataclasses import dataclass
+import time
 from typing import Protocol
 
 from bnwatch.records import Alert
@@ -43,6 +44,14 @@ class Message:
     parts_done: int = 0
     #: a digest's period, in words
     period: str | None = None
+    #: time.monotonic() after which no further part of a split message is started in this attempt: the claim's
+    #: lease must outlast the last part sent, or another notifier (sharing the outbox) sends it again
+    start_parts_until: float | None = None
+
+    def out_of_time(self, sent_in_this_attempt: int) -> bool:
+        """True when the next part must wait for the next attempt (at least one part went out in this one)."""
+        return (self.start_parts_until is not None and sent_in_this_attempt > 0
+                and time.monotonic() > self.start_parts_until)
 
     @property
     def is_digest(self) -> bool:
@@ -68,6 +77,12 @@ class SendResult:
     @property
     def delivered(self) -> bool:
         return self.outcome == DELIVERED
+
+
+def rest_next_attempt(parts_done: int) -> SendResult:
+    """A split message whose remaining parts go out in the next attempt, at once (the lease ran short)."""
+    return SendResult(RETRY, error="this attempt's time is up: the remaining parts go out in the next one",
+                      retry_after=0.0, parts_done=parts_done)
 
 
 class Sender(Protocol):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from consumers.notify.channels import DELIVERED, Message, SendResult
+from consumers.notify.channels import DELIVERED, Message, SendResult, rest_next_attempt
 from consumers.notify.channels.http import classify, post_json
 from consumers.notify.subscriptions import ChannelConfig
 from consumers.notify.text import bn_digits, split_rendered
@@ -61,8 +61,11 @@ class SlackSender:
     def send(self, message: Message, channel: ChannelConfig) -> SendResult:
         parts = payloads(message, str(channel.options.get("style", "blocks")))
         done = min(message.parts_done, len(parts))
+        first = done
         last = None
         for part in parts[done:]:
+            if message.out_of_time(done - first):
+                return rest_next_attempt(done)
             answer = post_json(channel.url, part, channel.timeout, channel.headers)
             if answer.status is None or not 200 <= answer.status < 300:
                 return classify(answer, done)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from consumers.notify.channels import DELIVERED, FAILED, Message, SendResult
+from consumers.notify.channels import DELIVERED, FAILED, Message, SendResult, rest_next_attempt
 from consumers.notify.channels.http import classify, post_json
 from consumers.notify.subscriptions import ChannelConfig
 from consumers.notify.text import html_visible_len, split_rendered
@@ -42,7 +42,10 @@ class TelegramSender:
     def send(self, message: Message, channel: ChannelConfig) -> SendResult:
         parts = texts(message)
         done = min(message.parts_done, len(parts))
+        first = done
         for text in parts[done:]:
+            if message.out_of_time(done - first):
+                return rest_next_attempt(done)
             answer = post_json(endpoint(channel), request_body(channel, text), channel.timeout)
             data = answer.json()
             ok = isinstance(data, dict) and data.get("ok") is True

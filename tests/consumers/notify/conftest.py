@@ -9,6 +9,7 @@ import os
 import socket
 import sys
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -237,6 +238,7 @@ class ChatServer:
     requests: list[ChatRequest] = field(default_factory=list)
     script: deque = field(default_factory=deque)
     port: int = 0
+    delay: float = 0.0  # seconds before each answer (a slow platform)
     _server: ThreadingHTTPServer | None = None
     _thread: threading.Thread | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -262,6 +264,8 @@ class ChatServer:
                                                        body))
                     status, extra, reply = server.script.popleft() if server.script else (
                         server.ok_status, {}, server.ok_body)
+                if server.delay:
+                    time.sleep(server.delay)
                 self.send_response(status)
                 for k, v in extra.items():
                     self.send_header(k, v)

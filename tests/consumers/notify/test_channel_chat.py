@@ -204,3 +204,32 @@ def test_telegram_blocked_bot_is_permanent_and_5xx_retries(telegram_server, aler
     assert res.outcome == RETRY and "connection" in res.error
     telegram_server.start()
     assert sender.send(msg, sub.channels[0]).outcome == DELIVERED
+
+
+def test_a_slow_split_message_stops_before_its_lease_and_the_next_attempt_sends_only_the_rest(
+        telegram_server, alert_factory, stage_for, clock, monkeypatch):
+    """Another notifier sharing the outbox may retake a delivery when its lease ends, so a split message must not
+    go on sending parts past it: the attempt stops, records the parts accepted, and the next sends the rest."""
+    import consumers.notify.stage as stage_module
+
+    monkeypatch.setattr(stage_module, "LEASE_MARGIN", stage_module.PART_MARGIN + 0.45)  # 0.45 s for parts
+    telegram_server.delay = 0.3
+    stage = stage_for(subs(tg(telegram_server, timeout=2), mode="digest", digest="hourly"))
+    for i in range(8):  # a digest of 8 long stories: several 4096-character parts
+        a = big_alert(alert_factory)
+        stage.process(Alert(**{**a.__dict__, "story_id": f"s{i}", "id": f"a{i}"}))
+    clock.advance(3600)
+    stage.dispatch_due()
+    first = [r.json["text"] for r in telegram_server.requests]
+    pending = stage.store.pending()
+    assert 1 <= len(first) and pending, "the first attempt should have run out of time before the last part"
+    assert {d.parts_done for d in pending} == {len(first)}
+    telegram_server.delay = 0.0
+    for _ in range(10):
+        if not stage.store.pending():
+            break
+        clock.advance(2)
+        stage.dispatch_due()
+    texts = [r.json["text"] for r in telegram_server.requests]
+    assert stage.store.counts()[S_DELIVERED] == 8
+    assert len(texts) == len(set(texts)) and len(texts) > len(first)  # every part once, none again
