@@ -223,15 +223,22 @@ def cmd_subscribers(args) -> int:
         return 0
     if args.action == "feeds":
         from consumers.notify.channels.atom import FeedServer
-        from consumers.notify.store import StoreError, open_store
+        from consumers.notify.store import StoreError, is_postgres, open_store
         from consumers.notify.subscriptions import Subscriptions
 
+        target = _outbox(args)
+        if not is_postgres(target) and not Path(target).exists():  # a mistyped path must not serve an empty outbox
+            sys.stderr.write(f"bnwatch subscribers: no outbox at {target}\n")
+            return 2
         try:
-            store = open_store(_outbox(args))
+            store = open_store(target)
         except StoreError as exc:
             sys.stderr.write(f"bnwatch subscribers: {exc}\n")
             return 2
-        server = FeedServer(store, Subscriptions(_subscribers_file(args)), host=args.host, port=args.port).start()
+        env = Settings.from_env()
+        host = args.host or env.feeds_addr
+        port = args.port if args.port is not None else (env.feeds_port if env.feeds_port is not None else 8790)
+        server = FeedServer(store, Subscriptions(_subscribers_file(args)), host=host, port=port).start()
         print(f"feeds on {server.base_url}/feeds/rules/<rule>.atom and /feeds/subscribers/<name>.atom", flush=True)
         stop = threading.Event()
         _install_stop(stop)
@@ -349,8 +356,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--file")
     a.add_argument("--data-dir", help="the SQLite outbox under this bnwatch data dir")
     a.add_argument("--store", help="the outbox: a SQLite file or a postgresql:// URL (default: BNWATCH_DELIVERY_STORE)")
-    a.add_argument("--host", default="127.0.0.1")
-    a.add_argument("--port", type=int, default=8790)
+    a.add_argument("--host", default=None, help="default: BNWATCH_FEEDS_ADDR, else 127.0.0.1")
+    a.add_argument("--port", type=int, default=None, help="default: BNWATCH_FEEDS_PORT, else 8790")
     s.set_defaults(func=cmd_subscribers)
     return p
 

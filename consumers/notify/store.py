@@ -511,7 +511,8 @@ class OutboxStore:
     def feed_rows(self, *, subscriber: str | None = None, rule: str | None = None, channel_type: str | None = None,
                   status: str | None = DELIVERED, limit: int = 50) -> list[Delivery]:
         """The newest delivery of each story (highest version) among the matching rows, newest first: what a
-        feed shows. `rule` may be "*" for every rule."""
+        feed shows. `rule` may be "*" for every rule. Only the newest `max(1000, 40 × limit)` matching rows are
+        read: the outbox is never pruned, and a feed request must not read months of it."""
         where, args = ["1=1"], []
         for col, value in (("subscriber", subscriber), ("channel_type", channel_type), ("status", status)):
             if value is not None:
@@ -520,11 +521,13 @@ class OutboxStore:
         if rule is not None and rule != "*":
             where.append("rule=?")
             args.append(rule)
-        rows = self._read(f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY story_id, version DESC, seq DESC", args)
+        window = max(1000, 40 * max(0, int(limit)))
+        rows = self._read(f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY seq DESC LIMIT {window}", args)
         best: dict[str, Delivery] = {}
         for r in rows:
             d = Delivery(**dict(r))
-            if d.story_id not in best:
+            kept = best.get(d.story_id)
+            if kept is None or (d.version, d.seq) > (kept.version, kept.seq):
                 best[d.story_id] = d
         ordered = sorted(best.values(), key=lambda d: (d.delivered_at or d.created_at, d.seq), reverse=True)
         return ordered[: max(0, int(limit))]

@@ -132,3 +132,12 @@ def test_replay_parked(tmp_path, capsys):
     assert store.counts()[PENDING] == 3 and store.counts()[PARKED] == 0
     store.close()
     assert main(["subscribers", "replay-parked", "--data-dir", str(tmp_path / "none")]) == 2
+
+
+def test_feeds_refuses_an_outbox_that_does_not_exist(tmp_path, capsys):
+    """A mistyped path must not create and serve an empty outbox (feed readers would see every story vanish)."""
+    missing = tmp_path / "typo" / "deliveries.sqlite3"
+    path = write(tmp_path, "subscribers: []\n")
+    assert main(["subscribers", "feeds", "--file", path, "--store", str(missing)]) == 2
+    assert f"no outbox at {missing}" in capsys.readouterr().err
+    assert not missing.exists() and not missing.parent.exists()
