@@ -177,6 +177,21 @@ def _outbox(args) -> str | Path:
     return store_target(Settings.from_env())
 
 
+def _open_existing_outbox(target: str | Path):
+    """The outbox, or None after saying why on stderr. A SQLite file must exist already: a mistyped path must not
+    create (and replay into, or serve) an empty outbox."""
+    from consumers.notify.store import StoreError, is_postgres, open_store
+
+    if not is_postgres(target) and not Path(target).exists():
+        sys.stderr.write(f"bnwatch subscribers: no outbox at {target}\n")
+        return None
+    try:
+        return open_store(target)
+    except StoreError as exc:
+        sys.stderr.write(f"bnwatch subscribers: {exc}\n")
+        return None
+
+
 def _table(rows: list[list[str]]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
@@ -187,16 +202,11 @@ def cmd_subscribers(args) -> int:
 
     if args.action == "replay-parked":
         from consumers.notify.stage import replay_parked
-        from consumers.notify.store import StoreError, is_postgres, open_store, redact
+        from consumers.notify.store import redact
 
         target = _outbox(args)
-        if not is_postgres(target) and not Path(target).exists():
-            sys.stderr.write(f"bnwatch subscribers: no outbox at {target}\n")
-            return 2
-        try:
-            store = open_store(target)
-        except StoreError as exc:
-            sys.stderr.write(f"bnwatch subscribers: {exc}\n")
+        store = _open_existing_outbox(target)
+        if store is None:
             return 2
         try:
             n = replay_parked(store, subscriber=args.subscriber, story_id=args.story)
@@ -223,17 +233,10 @@ def cmd_subscribers(args) -> int:
         return 0
     if args.action == "feeds":
         from consumers.notify.channels.atom import FeedServer
-        from consumers.notify.store import StoreError, is_postgres, open_store
         from consumers.notify.subscriptions import Subscriptions
 
-        target = _outbox(args)
-        if not is_postgres(target) and not Path(target).exists():  # a mistyped path must not serve an empty outbox
-            sys.stderr.write(f"bnwatch subscribers: no outbox at {target}\n")
-            return 2
-        try:
-            store = open_store(target)
-        except StoreError as exc:
-            sys.stderr.write(f"bnwatch subscribers: {exc}\n")
+        store = _open_existing_outbox(_outbox(args))
+        if store is None:
             return 2
         env = Settings.from_env()
         host = args.host or env.feeds_addr
