@@ -14,9 +14,9 @@ import collections
 import logging
 import threading
 import time
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
-from kafka import KafkaAdminClient, KafkaProducer, TopicPartition
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import OffsetSpec
 from kafka.errors import (
     CoordinatorLoadInProgressError,
@@ -179,6 +179,29 @@ class BoundedProducer:
         self._pending.clear()
         self._pending_bytes = 0
         self._acked = 0
+
+
+def read_topic(bootstrap: str, topic: str, expected: int = 0, timeout: float = 30.0, settle: float = 0.5,
+               **consumer_config: Any) -> list:
+    """Every record of `topic` from the beginning, without a consumer group (inspecting a dead-letter topic,
+    tests): waits until at least `expected` are there (at most `timeout` s), then `settle` s for stragglers."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False, **consumer_config)
+    try:
+        consumer.assign([TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()])
+        consumer.seek_to_beginning()
+        records: list = []
+        deadline = time.monotonic() + timeout
+        settle_until = None
+        while time.monotonic() < deadline:
+            for batch in consumer.poll(timeout_ms=200).values():
+                records.extend(batch)
+            if len(records) >= expected:
+                settle_until = settle_until or time.monotonic() + settle
+                if time.monotonic() >= settle_until:
+                    break
+        return records
+    finally:
+        consumer.close()
 
 
 def make_admin(bootstrap: str, **overrides) -> KafkaAdminClient:

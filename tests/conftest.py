@@ -6,7 +6,6 @@ Nothing here imports Scrapy."""
 from __future__ import annotations
 
 import os
-import time
 import uuid
 
 import pytest
@@ -52,28 +51,9 @@ def topics(kafka_bootstrap) -> Topics:
 def read_topic(kafka_bootstrap):
     """read_topic(topic, expected, timeout=30) -> every record of the topic, from the beginning; waits until at
     least `expected` are there, then briefly for stragglers (so "exactly N" can be asserted)."""
-    from kafka import KafkaConsumer, TopicPartition
+    from bnwatch.kafka_client import read_topic as read
 
-    consumers = []
+    def read_here(topic: str, expected: int, timeout: float = 30.0, settle: float = 0.5):
+        return read(kafka_bootstrap, topic, expected, timeout, settle)
 
-    def read(topic: str, expected: int, timeout: float = 30.0, settle: float = 0.5):
-        consumer = KafkaConsumer(bootstrap_servers=kafka_bootstrap, group_id=None, enable_auto_commit=False)
-        consumers.append(consumer)
-        partitions = consumer.partitions_for_topic(topic) or set()
-        consumer.assign([TopicPartition(topic, p) for p in partitions])
-        consumer.seek_to_beginning()
-        records = []
-        deadline = time.monotonic() + timeout
-        settle_until = None
-        while time.monotonic() < deadline:
-            for batch in consumer.poll(timeout_ms=200).values():
-                records.extend(batch)
-            if len(records) >= expected:
-                settle_until = settle_until or time.monotonic() + settle
-                if time.monotonic() >= settle_until:
-                    break
-        return records
-
-    yield read
-    for consumer in consumers:
-        consumer.close()
+    return read_here

@@ -70,28 +70,11 @@ def tree_rss_kb(pid: int) -> int:
 
 
 def read_all(bootstrap: str, topic: str, expected: int = 0, timeout: float = 30.0, settle: float = 1.0):
-    """Every record of `topic` from the beginning (waits for `expected`, then `settle` s for stragglers)."""
-    from kafka import KafkaConsumer, TopicPartition
+    """Every record of `topic` from the beginning; fetch limits large enough for the 19 MB pages."""
+    from bnwatch.kafka_client import read_topic
 
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-                             fetch_max_bytes=128 * 1024 * 1024, max_partition_fetch_bytes=64 * 1024 * 1024)
-    try:
-        partitions = consumer.partitions_for_topic(topic) or set()
-        consumer.assign([TopicPartition(topic, p) for p in partitions])
-        consumer.seek_to_beginning()
-        records = []
-        deadline = time.monotonic() + timeout
-        settle_until = None
-        while time.monotonic() < deadline:
-            for batch in consumer.poll(timeout_ms=200).values():
-                records.extend(batch)
-            if len(records) >= expected:
-                settle_until = settle_until or time.monotonic() + settle
-                if time.monotonic() >= settle_until:
-                    break
-        return records
-    finally:
-        consumer.close()
+    return read_topic(bootstrap, topic, expected, timeout, settle, fetch_max_bytes=128 * 1024 * 1024,
+                      max_partition_fetch_bytes=64 * 1024 * 1024)
 
 
 def topic_size(bootstrap: str, topic: str) -> int:
