@@ -114,9 +114,9 @@ def start_at_zero(metric, *label_sets) -> None:
 
 
 def start_stage_series(stage: str) -> None:
-    """A runner's series for its stage, at 0 before the first record."""
+    """A runner's series for its stage, at 0 before the first record (dead letters start at 0 below, for every
+    stage)."""
     start_at_zero(records_processed, *((stage, o) for o in RECORD_OUTCOMES))
-    start_at_zero(dead_letters, (stage,))
 
 
 # Series start at 0 so increase()/rate() in alert rules see the first dead letter (prometheus guidance).
