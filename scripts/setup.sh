@@ -49,9 +49,9 @@ if [ "$want_test" = 1 ]; then
       log "installing Debian packages: ${missing[*]}"
       apt-get update -qq >/dev/null
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
-        || log "warning: apt-get install failed; tests needing ${missing[*]} will be skipped"
+        || log "warning: apt-get install failed; tests needing ${missing[*]} will fail under CI (skipped elsewhere)"
     else
-      log "warning: cannot install ${missing[*]} (need root and apt-get); tests needing them will be skipped"
+      log "warning: cannot install ${missing[*]} (need root and apt-get); tests needing them will fail under CI (skipped elsewhere)"
     fi
   fi
 fi
