@@ -1,7 +1,7 @@
 """Default RU–NK rule vs the naive matcher (both country names anywhere) on the labelled set, and pairwise story
 scores, as one markdown report printed and written to bench/results/eval_rules.md.
 
-    .venv/bin/python bench/eval_rules.py [--labelled tests/fixtures/labelled/labelled.jsonl] [--shared /work/shared]
+    .venv/bin/python bench/eval_rules.py [--labelled tests/fixtures/labelled/labelled.jsonl] [--source DIR]
                                          [--out bench/results/eval_rules.md]
 
 Tables: precision / recall / F1 and TP / FP / FN for both matchers; false positives per category; story pairwise
@@ -9,7 +9,8 @@ precision / recall / F1 (i) on the five seeds (four gold stories; 000 and 003 ar
 with and without publication times, and (ii) on real non-seed text: the labelled same-event groups (STORY_GROUPS in
 build.py) among every other labelled article naming Russia, each of those its own story. The corpus has no other
 multi-outlet group. The header carries the labelled-set size and the corpus checksum (build.py's recipe,
-recomputed from --shared when present and compared with labelled.meta.json).
+recomputed from --source when given — the research folder with seeds/ and corpus/ that build.py read — and
+compared with labelled.meta.json; without it the recorded checksum is shown).
 """
 
 from __future__ import annotations
@@ -99,16 +100,16 @@ def corpus_checksum(root: Path) -> str:
     return h.hexdigest()
 
 
-def report(records: list[dict], labelled_path: Path, shared: Path | None) -> str:
+def report(records: list[dict], labelled_path: Path, source: Path | None) -> str:
     ev = evaluate(records)
     meta_path = labelled_path.with_name("labelled.meta.json")
     meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
     recorded = meta.get("corpus_sha256", "?")
-    if shared and shared.exists():
-        now = corpus_checksum(shared)
+    if source:
+        now = corpus_checksum(source)
         checksum = f"`{now}`" + ("" if now == recorded else f" (labelled.meta.json says `{recorded}`: rebuild!)")
     else:
-        checksum = f"`{recorded}` (from labelled.meta.json; corpus not found)"
+        checksum = f"`{recorded}` (from labelled.meta.json; no --source given)"
     npos = sum(1 for r in records if r["label"])
     lines = [
         "# Default RU–NK rule vs naive matcher",
@@ -162,11 +163,15 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("labelled_pos", nargs="?", help=argparse.SUPPRESS)
     ap.add_argument("--labelled", default=str(LABELLED))
-    ap.add_argument("--shared", default="/work/shared")
+    ap.add_argument("--source", type=Path, help="the research folder (seeds/, corpus/) labelled.jsonl was built from, "
+                    "to recompute its checksum")
     ap.add_argument("--out", default=str(ROOT / "bench/results/eval_rules.md"))
     args = ap.parse_args()
     path = Path(args.labelled_pos or args.labelled).resolve()
-    text = report(load(path), path, Path(args.shared) if args.shared else None)
+    if args.source and not (args.source / "seeds").is_dir():
+        print(f"eval_rules: --source {args.source} has no seeds/ folder (give the folder build.py read)", file=sys.stderr)
+        raise SystemExit(2)
+    text = report(load(path), path, args.source)
     print(text)
     if args.out:
         out = Path(args.out)

@@ -1,5 +1,5 @@
 """Extraction benchmark: every golden page of the outlet replay (tests/fixtures/outlets/*/*.json) plus the real
-corpus pages with hand-checked expectations (tests/fixtures/corpus/*/*.json, pages in ../shared/corpus/pages), run
+corpus pages with hand-checked expectations (tests/fixtures/corpus/*/*.json, pages in tests/fixtures/corpus/pages), run
 through bnwatch's clean stage with outlet files, bnwatch generic (no outlet file) and trafilatura alone — same pages,
 same run.
 
@@ -32,11 +32,11 @@ from parsel import Selector  # noqa: E402
 from bnwatch.outlets import Registry  # noqa: E402
 from bnwatch.textnorm import fold  # noqa: E402
 from consumers.clean.extract import NotAnArticle, extract_page  # noqa: E402
+from tests.fixtures.paths import CORPUS_PAGES  # noqa: E402
 
 CHROME = ["আরও পড়ুন", "আরো পড়ুন", "মন্তব্য করুন", "HTML Comment Box", "এই বিভাগের আরও", "এই বিভাগের আরো",
           "সম্পর্কিত সংবাদ", "সম্পর্কিত খবর", "বিভাগ :", "[বিজ্ঞাপন_", "Read more", "শেয়ার করুন", "Facebook", "মন্তব্য (",
           "সূত্র: http"]
-CORPUS_PAGES = ROOT.parent / "shared" / "corpus" / "pages"
 
 
 def tokens(text: str) -> Counter:
@@ -94,9 +94,9 @@ def load_pages(fixtures: Path, corpus_fixtures: Path) -> list[dict]:
     for p in sorted(corpus_fixtures.glob("*/*.json")):
         expected = json.loads(p.read_text(encoding="utf-8"))
         page = CORPUS_PAGES / expected["page"]
-        if not page.is_file():
-            print(f"(corpus page {page} not present: skipped)", file=sys.stderr)
-            continue
+        if not page.is_file():  # the pages are in the repository: a missing one is a broken checkout, not a skip
+            print(f"extract_bench: corpus page {page.relative_to(ROOT)} named by {p.name} is missing", file=sys.stderr)
+            raise SystemExit(1)
         pages.append({"id": f"corpus:{expected['page']}", "kind": "corpus", "expected": expected,
                       "must_not": expected.get("must_not", []), "html": page.read_bytes()})
     return pages
@@ -154,7 +154,9 @@ def main(argv: list[str] | None = None) -> int:
     n = len(pages)
     golden = sum(1 for p in pages if p["kind"] == "golden")
     outlets = len({p["id"].split("/")[0] for p in pages if p["kind"] == "golden"})
-    intro = (f"{n} pages: {golden} golden pages of {outlets} outlets ({args.fixtures}) + {n - golden} real corpus "
+    fixtures = Path(args.fixtures).resolve()
+    shown = fixtures.relative_to(ROOT) if fixtures.is_relative_to(ROOT) else fixtures  # no machine paths in results
+    intro = (f"{n} pages: {golden} golden pages of {outlets} outlets ({shown}) + {n - golden} real corpus "
              f"page(s) with hand-checked fields; repeat {args.repeat} for pages/s")
     header = (f"{'system':38} {'body F1':>8} {'min F1':>7} {'title':>7} {'date':>7} {'day':>7} {'leaks':>6} "
               f"{'pages/s':>8}")

@@ -1,9 +1,12 @@
-"""Build the outlet replay's article data (crawler/replay/data/<outlet>.json) from /work/shared.
+"""Build the outlet replay's article data (crawler/replay/data/<outlet>.json) from the project's research material.
 
-    python -m crawler.replay.build_data [--shared /work/shared]
+    python -m crawler.replay.build_data --source SOURCE
 
-The replay itself never reads /work/shared: the generated JSON is committed. Every article records where its text
-came from (`origin`). Sources:
+SOURCE (required, no default) is the research folder handed to the project with its brief (`shared/`, kept outside
+the repository): `seeds/` (the five seed articles, also copied to tests/fixtures/seeds/) and `corpus/datasets/` (two
+CSV datasets from iamaber/bangla-news-scraper @ 66b7693614: `Jugantor/jugantor_articles.csv`, `Prothomalo/data.csv`;
+not copied into the repository, only this developer tool reads them). The replay itself never reads SOURCE: the
+generated JSON is committed. Every article records where its text came from (`origin`). Sources:
 
 * the five seed articles (text copies of real pages, with their chrome) go to their real outlets: seeds 000, 002 and
   004 to Daily Inqilab, 001 to Somoyer Konthosor, 003 to vietnam.vn (Thanh Nien credit). Title, dateline and body
@@ -565,10 +568,14 @@ SITE_BUILDERS = [lambda shared, rows, o=o: build_dataset_outlet(o, rows) for o i
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--shared", default="/work/shared", type=Path)
+    ap.add_argument("--source", required=True, type=Path,
+                    help="the research folder with seeds/ and corpus/datasets/ (see the module docstring)")
     ap.add_argument("--out", default=DATA_DIR, type=Path)
     args = ap.parse_args(argv)
-    for path in build(args.shared, args.out):
+    if not (args.source / "seeds").is_dir() or not (args.source / "corpus" / "datasets").is_dir():
+        print(f"build_data: --source {args.source} has no seeds/ and corpus/datasets/ folders", file=sys.stderr)
+        return 2
+    for path in build(args.source, args.out):
         print(f"{path}  {path.stat().st_size} bytes")
     return 0
 
@@ -829,10 +836,6 @@ def bndate_digits(value) -> str:
 SITE_BUILDERS += [lambda shared, rows, o=o: build_modelled(rows, o) for o in OUTLET_SPECS]
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
-
 # ----------------------------------------------------------------------------------------------------------------
 # JavaScript outlets: their article pages are rendered by scripts in the browser (site.yaml `render: script`)
 
@@ -876,3 +879,7 @@ def write_site(site: dict, out: Path = DATA_DIR) -> Path:
     path = out / f"{site['outlet']}.json"
     path.write_text(json.dumps(_jsonable(site), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return path
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from bnwatch.cli import main
+from tests.fixtures.paths import CORPUS_PAGES, SEED_COUNT, SEEDS
 
 ROOT = Path(__file__).resolve().parents[2]
-SEEDS = sorted((ROOT.parent / "shared" / "seeds").glob("*.txt"))
 FIXTURES = ROOT / "tests" / "fixtures" / "outlets"
 
 
@@ -31,12 +31,13 @@ def test_extract_prints_the_contract_fields(capsys):
 
 
 def test_extract_refuses_a_bot_challenge_with_a_clear_exit_code(capsys):
-    page = ROOT.parent / "shared" / "corpus" / "pages" / "banglanews24" / "cloudflare_challenge_opinion.html"
+    page = CORPUS_PAGES / "banglanews24" / "cloudflare_challenge_opinion.html"
     assert main(["extract", str(page)]) == 3
     assert "not an article" in capsys.readouterr().err
 
 
 def test_classify_alerts_on_every_seed_and_not_on_a_sports_page(capsys):
+    assert len(SEEDS) == SEED_COUNT, f"expected {SEED_COUNT} seed articles, found {len(SEEDS)}"
     non_matching = FIXTURES / "dailyinqilab" / "bangladesh-689613.html"
     assert main(["classify", *map(str, SEEDS), str(non_matching)]) == 0
     out = _lines(capsys)
@@ -47,6 +48,7 @@ def test_classify_alerts_on_every_seed_and_not_on_a_sports_page(capsys):
 
 
 def test_stories_groups_the_five_seeds_into_four(capsys):
+    assert len(SEEDS) == SEED_COUNT, f"expected {SEED_COUNT} seed articles, found {len(SEEDS)}"
     assert main(["stories", *map(str, SEEDS)]) == 0
     out = {Path(o["input"]).name[:3]: o["story"] for o in _lines(capsys)}
     assert len(set(out.values())) == 4

@@ -1,8 +1,5 @@
-from pathlib import Path
-
 from crawler.challenge import challenge_reason
-
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "pages"
+from tests.fixtures.paths import CORPUS_PAGES as CORPUS
 
 
 def test_real_cloudflare_challenge_page_is_recognised():

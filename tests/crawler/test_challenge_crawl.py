@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import re
 import urllib.request
-from pathlib import Path
 
 from bnwatch.kafka_local import free_port
-
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "pages"
+from tests.fixtures.paths import CORPUS_PAGES as CORPUS
 
 
 def _metric(port: int, name: str, **labels: str) -> float:

@@ -1,13 +1,10 @@
 """Discovery parsing on real feeds and listings from the corpus, and refusal of hostile XML."""
 
-from pathlib import Path
-
 import pytest
 
 from bnwatch.outlets import DiscoverySource, Outlet
 from crawler.discovery import DiscoveryError, discover, from_feed, from_sitemap
-
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "pages"
+from tests.fixtures.paths import CORPUS_PAGES as CORPUS
 
 KALERKANTHO = Outlet.from_dict({
     "id": "kalerkantho", "name": "Kaler Kantho", "domain": "kalerkantho.com", "home": "https://www.kalerkantho.com/",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from scrapy import Request
 from scrapy.http import HtmlResponse
 from scrapy.settings import Settings
@@ -12,8 +10,7 @@ from twisted.internet import error as terr
 from bnwatch import metrics
 from crawler.middlewares.health import ChallengeMiddleware, error_kind
 from crawler.middlewares.retry import BackoffRetryMiddleware, retry_after_seconds
-
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "pages"
+from tests.fixtures.paths import CORPUS_PAGES as CORPUS
 
 
 def test_backoff_grows_exponentially_is_capped_and_honours_retry_after():

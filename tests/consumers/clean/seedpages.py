@@ -1,4 +1,4 @@
-"""Render the five seed articles (text copies of real pages, ../shared/seeds) into realistic HTML: a masthead in
+"""Render the five seed articles (text copies of real pages, tests/fixtures/seeds) into realistic HTML: a masthead in
 the header, the headline, a byline and date line, and every remaining line of the copy — article paragraphs and
 the page chrome the copy kept (section line, comment widget, "আরও পড়ুন" lists, credit lines, ad placeholders) —
 as <p> elements of one content container, so the extractor has to tell them apart."""
@@ -6,9 +6,8 @@ as <p> elements of one content container, so the extractor has to tell them apar
 from __future__ import annotations
 
 import html
-from pathlib import Path
 
-SEEDS_DIR = Path(__file__).resolve().parents[3].parent / "shared" / "seeds"
+from tests.fixtures.paths import SEEDS_DIR
 
 
 def seed_text(prefix: str) -> str:

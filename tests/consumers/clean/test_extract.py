@@ -16,17 +16,17 @@ from consumers.clean.extract import (CHALLENGE, ERROR_PAGE, NO_TEXT, SECTION_FRO
                                      clean_paragraphs, credit_domain, extract, extract_page, parse_credit,
                                      strip_site_suffix)
 
-from .seedpages import SEEDS_DIR, render, seed_text
+from tests.fixtures.paths import CORPUS_PAGES as CORPUS
+from tests.fixtures.paths import OUTLET_FIXTURES
+
+from .seedpages import render, seed_text
 
 ROOT = Path(__file__).resolve().parents[3]
-CORPUS = ROOT.parent / "shared" / "corpus" / "pages"
-GOLDEN = sorted((ROOT / "tests" / "fixtures" / "outlets").glob("*/*.json"))
+GOLDEN = sorted(OUTLET_FIXTURES.glob("*/*.json"))
 EMPTY = Registry([])
 FIELDS = ["url", "outlet", "title", "body", "published_at", "updated_at", "authors", "section", "credited_source",
           "language"]
 
-needs_seeds = pytest.mark.skipif(not SEEDS_DIR.is_dir(), reason="shared/seeds not present")
-needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="shared/corpus not present")
 
 #: chrome that must never reach a body
 MUST_NOT = ["আরও পড়ুন", "মন্তব্য করুন", "HTML Comment Box", "এই বিভাগের আরও", "সম্পর্কিত সংবাদ", "বিভাগ :",
@@ -75,7 +75,6 @@ def seed_page(prefix: str) -> tuple[str, dict]:
     raise KeyError(prefix)
 
 
-@needs_seeds
 @pytest.mark.parametrize("prefix", ["000", "001", "002", "003", "004"])
 def test_seed_pages_generic_extraction(prefix):
     html, facts = seed_page(prefix)
@@ -93,7 +92,6 @@ def test_seed_pages_generic_extraction(prefix):
     assert_clean(got["body"], facts["related"])
 
 
-@needs_seeds
 def test_seed_004_masthead_is_not_the_publication_date():
     html, _ = seed_page("004")
     got = extract_page(html, registry=EMPTY)
@@ -101,14 +99,12 @@ def test_seed_004_masthead_is_not_the_publication_date():
     assert got["published_at"] == "2024-11-12T11:31:00+06:00"
 
 
-@needs_seeds
 def test_body_date_mentions_are_never_the_publication_date():
     """Seed 001 has no date line; its body says 'শনিবার (১২ জুলাই)' and '২০২২ সালের ফেব্রুয়ারিতে'."""
     html, _ = seed_page("001")
     assert extract_page(html, registry=EMPTY)["published_at"] is None
 
 
-@needs_seeds
 def test_seed_003_ad_placeholder_and_credit_line_leave_the_body():
     html, _ = seed_page("003")
     body = extract_page(html, registry=EMPTY)["body"]
@@ -116,7 +112,6 @@ def test_seed_003_ad_placeholder_and_credit_line_leave_the_body():
     assert "মন্তব্য" not in body
 
 
-@needs_seeds
 def test_inline_credit_stays_in_its_paragraph_and_is_captured():
     html, _ = seed_page("000")
     got = extract_page(html, registry=EMPTY)
@@ -135,7 +130,6 @@ SEED_OUTLET = Outlet.from_dict({
 })
 
 
-@needs_seeds
 def test_seed_page_via_outlet_selectors_found_from_canonical():
     lines = seed_text("000").splitlines()
     html = render(title=lines[0], byline="ইনকিলাব ডেস্ক", dateline=lines[4], lines=lines[5:],
@@ -153,7 +147,12 @@ def test_seed_page_via_outlet_selectors_found_from_canonical():
 
 # -- golden pages through the generic path (no outlet file) --------------------------------------------------------------
 
-@pytest.mark.skipif(not GOLDEN, reason="no golden outlet fixtures yet")
+def test_globbed_fixtures_are_there():
+    """The parametrised tests over GOLDEN and CORPUS_EXPECTED must fail, not collect nothing, on an empty folder."""
+    assert len(GOLDEN) >= 60, f"{len(GOLDEN)} golden outlet pages in {OUTLET_FIXTURES}"
+    assert CORPUS_EXPECTED, "no hand-checked corpus page expectations in tests/fixtures/corpus/"
+
+
 @pytest.mark.parametrize("golden", GOLDEN, ids=[f"{p.parent.name}/{p.stem}" for p in GOLDEN])
 def test_golden_pages_without_outlet_file(golden):
     """Structured data + trafilatura + the chrome filter must reach the same article as the outlet's selectors."""
@@ -169,7 +168,6 @@ def test_golden_pages_without_outlet_file(golden):
 
 # -- real pages from the corpus ----------------------------------------------------------------------------------------
 
-@needs_corpus
 def test_ukbdnews_wordpress_article_via_fallback():
     page = (CORPUS / "ukbdnews" / "article_2020-08_23646.html").read_bytes()
     got = extract_page(page, registry=EMPTY)
@@ -185,7 +183,6 @@ def test_ukbdnews_wordpress_article_via_fallback():
     assert got["authors"] == ["satter"]
 
 
-@needs_corpus
 def test_cloudflare_challenge_is_not_an_article():
     page = (CORPUS / "banglanews24" / "cloudflare_challenge_opinion.html").read_bytes()
     with pytest.raises(NotAnArticle) as exc:
@@ -193,7 +190,6 @@ def test_cloudflare_challenge_is_not_an_article():
     assert exc.value.reason == CHALLENGE
 
 
-@needs_corpus
 @pytest.mark.parametrize("page", ["banglanews24/listing_opinion_2025-11-15.html", "dhakapost/listing_opinion_rendered.html",
                                   "khaborerkagoj/listing_opinion.html", "prothomalo/listing_opinion_rendered.html",
                                   "prothomalo/listing_opinion_rendered_2025-09-07_ru_nk.html"])
@@ -222,7 +218,6 @@ def test_not_an_article(html, reason):
 
 # -- decoding inside extraction ----------------------------------------------------------------------------------------
 
-@needs_seeds
 def test_mislabelled_utf8_page_keeps_its_viramas():
     html, facts = seed_page("002")
     got = extract_page(html.encode("utf-8"), headers={"Content-Type": "text/html; charset=windows-1252"},
@@ -231,7 +226,6 @@ def test_mislabelled_utf8_page_keeps_its_viramas():
     assert "প্রেসিডেন্ট পুতিন" in got["body"]
 
 
-@needs_seeds
 def test_mojibake_page_is_repaired_before_extraction():
     html, facts = seed_page("002")
     served = decode_whatwg_1252(html.encode("utf-8")).encode("utf-8")
@@ -425,7 +419,6 @@ def test_bangla_calendar_mismatch_lowers_date_confidence_but_keeps_the_date(capl
 CORPUS_EXPECTED = sorted((ROOT / "tests" / "fixtures" / "corpus").glob("*/*.json"))
 
 
-@needs_corpus
 @pytest.mark.parametrize("fixture", CORPUS_EXPECTED, ids=[f"{p.parent.name}/{p.stem}" for p in CORPUS_EXPECTED])
 def test_corpus_pages_match_hand_checked_fields(fixture):
     expected = json.loads(fixture.read_text(encoding="utf-8"))

@@ -13,10 +13,10 @@ from bnwatch.outlets import Registry
 from bnwatch.records import Article, RawPage
 from consumers.clean.stage import CleanStage
 from consumers.stage import Drop, Stage
+from tests.fixtures.paths import CORPUS_PAGES as CORPUS
 
 ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = ROOT / "tests" / "fixtures" / "outlets"
-CORPUS = ROOT.parent / "shared" / "corpus" / "pages"
 GOLDEN = sorted(FIXTURES.glob("*/*.json"))
 
 
@@ -40,7 +40,11 @@ def test_is_a_stage(stage):
     assert stage.name == "clean" and stage.input_type is RawPage
 
 
-@pytest.mark.skipif(not GOLDEN, reason="no golden outlet fixtures yet")
+def test_golden_fixtures_are_there():
+    """test_golden_page_to_article must fail, not collect nothing, when the fixtures folder is empty."""
+    assert len(GOLDEN) >= 60, f"{len(GOLDEN)} golden outlet pages in {FIXTURES}"
+
+
 @pytest.mark.parametrize("golden", GOLDEN, ids=[f"{p.parent.name}/{p.stem}" for p in GOLDEN])
 def test_golden_page_to_article(stage, golden):
     expected = json.loads(golden.read_text(encoding="utf-8"))
@@ -74,7 +78,6 @@ def test_text_is_folded(stage):
     assert article.outlet == "unknown-outlet"
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared/corpus not present")
 def test_challenge_page_is_dropped_and_counted(stage):
     page = (CORPUS / "banglanews24" / "cloudflare_challenge_opinion.html").read_bytes()
     before = sample("bnwatch_not_articles_total", outlet="banglanews24", reason="challenge")
@@ -109,7 +112,6 @@ def test_rejects_other_records(stage):
         stage.process(Article(url="u", canonical_url="u", outlet="o", title="t", paragraphs=[]))
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared/corpus not present")
 @pytest.mark.parametrize("page,url,outlet", [
     ("prothomalo/listing_opinion_rendered.html", "https://www.prothomalo.com/opinion", "prothomalo"),
     ("khaborerkagoj/listing_opinion.html", "https://www.khaborerkagoj.com/opinion", "khaborerkagoj"),

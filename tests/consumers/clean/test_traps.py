@@ -12,14 +12,11 @@ from bnwatch.outlets import Registry
 from bnwatch.textnorm import fold
 from consumers.clean.extract import extract_page
 
-from .seedpages import SEEDS_DIR
 from .test_extract import seed_page
 
-needs_seeds = pytest.mark.skipif(not SEEDS_DIR.is_dir(), reason="shared/seeds not present")
 EMPTY = Registry([])
 
 
-@needs_seeds
 @pytest.mark.parametrize("prefix,kept", [
     ("001", "সৈন্য পাঠিয়েছে।২০২২ সালের"),  # no space after the danda (pasted text)
     ("004", "অনুযায়ী,যেকোনো"),  # no space after a comma
@@ -40,7 +37,6 @@ def test_quotes_before_suffixes_are_kept(line):
     assert fold(line) == line
 
 
-@needs_seeds
 @pytest.mark.parametrize("prefix", ["000", "004"])
 def test_nbsp_lines_of_the_seeds_leave_no_blank_paragraphs(prefix):
     """Seed 000 has 12 and seed 004 6 NBSP-only lines (research §1)."""
@@ -51,7 +47,6 @@ def test_nbsp_lines_of_the_seeds_leave_no_blank_paragraphs(prefix):
     assert not any("\u00a0" in p for p in (fold(p) for p in paragraphs))
 
 
-@needs_seeds
 def test_danda_is_devanagari_danda_and_pipe_stays_a_separator():
     html, _ = seed_page("000")
     body = extract_page(html, registry=EMPTY)["body"]

@@ -2,7 +2,8 @@
 
 The cases are parametrized over the YAML itself: a form added to `hard_negatives` without a case here fails
 `test_every_hard_negative_has_a_case`. Each case is a sentence plus what must NOT be found in it (concept ids or
-sides). Sentences marked (corpus) are real text from /work/shared/corpus; the others are short hand-written ones,
+sides). Sentences marked (corpus) are real text from the research corpus (feeds and pages saved from public
+GitHub repositories, see tests/fixtures/corpus/pages/README.md); the others are short hand-written ones,
 allowed here only, for forms the corpus does not carry.
 """
 
