@@ -129,9 +129,19 @@ def _preview(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+def _base64(body: bytes) -> str:
+    return base64.b64encode(body).decode("ascii")
+
+
 @dataclass(frozen=True)
 class RawPage(Record):
-    """One fetched page exactly as the crawler got it (body bytes, base64 on the wire)."""
+    """One fetched page exactly as the crawler got it (body bytes, base64 on the wire).
+
+    It is also the spider's Scrapy item, so Scrapy's feed exports (`scrapy crawl outlets -O pages.jsonl`) write it
+    too: the `serializer` in `body`'s field metadata (read by Scrapy's exporters through itemadapter) writes the
+    bytes as base64, as on Kafka — lossless whatever the page's encoding. An exported line is the Kafka record
+    without `kind` and `schema_version`.
+    """
 
     kind: ClassVar[str] = "raw_page"
     url: str
@@ -141,7 +151,7 @@ class RawPage(Record):
     status: int
     headers: dict[str, str]
     declared_encoding: str | None
-    body: bytes
+    body: bytes = field(metadata={"serializer": _base64})  # Scrapy feed exports
     discovery: str = "link"
     discovered_at: str | None = None
 
@@ -150,7 +160,7 @@ class RawPage(Record):
 
     def to_dict(self) -> dict[str, Any]:
         data = super().to_dict()
-        data["body"] = base64.b64encode(self.body).decode("ascii")
+        data["body"] = _base64(self.body)
         return data
 
     @classmethod

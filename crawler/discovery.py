@@ -4,6 +4,10 @@ candidate article URLs.
 XML is parsed with entity resolution, DTD loading and network access off, so a feed with an XML bomb or an
 external entity is refused instead of expanding. Every URL is made absolute and filtered by the outlet's
 article URL patterns; sitemap indexes yield their child sitemaps as further discovery documents.
+
+Sitemaps are read with Scrapy's own helpers, as SitemapSpider reads them: a gzipped body (a .xml.gz file, or one
+served as application/x-gzip; `Content-Encoding: gzip` is already undone by Scrapy's HttpCompression middleware) is
+gunzipped by scrapy.utils.gz.gunzip up to a maximum size, then parsed by scrapy.utils.sitemap.Sitemap.
 """
 
 from __future__ import annotations
@@ -14,10 +18,15 @@ from urllib.parse import urljoin
 
 import lxml.etree
 from parsel import Selector
+from scrapy.utils.gz import gunzip
+from scrapy.utils.sitemap import Sitemap
 
 from bnwatch.outlets import DiscoverySource, Outlet
 
 _PARSER_KW = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=True)
+#: the sitemap protocol's limit on an uncompressed sitemap (sitemaps.org); the spider passes DOWNLOAD_MAXSIZE
+SITEMAP_MAX_SIZE = 50 * 1024 * 1024
+_GZIP_MAGIC = b"\x1f\x8b\x08"  # what scrapy.utils.gz.gzip_magic_number looks for
 
 
 class DiscoveryError(ValueError):
@@ -86,25 +95,50 @@ def from_feed(body: bytes, base_url: str) -> list[Discovered]:
     return found
 
 
-def from_sitemap(body: bytes, base_url: str) -> list[Discovered]:
-    """<urlset> (incl. Google News sitemaps) or <sitemapindex>."""
-    root = _xml_root(body)
-    kind = _local(root.tag)
-    found = []
-    for elem in root:
-        name = _local(elem.tag)
-        if name not in ("url", "sitemap"):
-            continue
-        loc = _child_text(elem, "loc")
-        if not loc:
-            continue
-        stamp = _child_text(elem, "lastmod")
-        if stamp is None:
-            for child in elem:
-                if _local(child.tag) == "news":
-                    stamp = _child_text(child, "publication_date")
-        found.append(Discovered(urljoin(base_url, loc), stamp, is_source=(kind == "sitemapindex")))
-    return found
+class _NewsSitemap(Sitemap):
+    """Scrapy's Sitemap, also keeping a Google News <news:publication_date>: it is nested one level deeper than
+    the <loc>/<lastmod> Scrapy reads, and is the only date most news sitemaps give."""
+
+    def _process_sitemap_element(self, elem):
+        published = None
+        for child in elem:
+            if self._get_tag_name(child) == "news":
+                for grandchild in child:
+                    if self._get_tag_name(grandchild) == "publication_date" and (grandchild.text or "").strip():
+                        published = grandchild.text.strip()
+        d = super()._process_sitemap_element(elem)
+        if d is not None and published:
+            d["publication_date"] = published
+        return d
+
+
+def sitemap_body(body: bytes, max_size: int = SITEMAP_MAX_SIZE) -> bytes:
+    """The XML of a sitemap response: gunzipped (at most `max_size` bytes) when the body is gzip data."""
+    if body[:3] != _GZIP_MAGIC:
+        return body
+    try:
+        return gunzip(body, max_size=max_size)
+    except ValueError as exc:  # scrapy's max-size error
+        raise DiscoveryError(f"gzipped sitemap larger than {max_size} bytes uncompressed") from exc
+    except (OSError, EOFError) as exc:
+        raise DiscoveryError(f"broken gzip data: {exc}") from exc
+
+
+def from_sitemap(body: bytes, base_url: str, max_size: int = SITEMAP_MAX_SIZE) -> list[Discovered]:
+    """<urlset> (incl. Google News sitemaps) or <sitemapindex>, plain or gzipped."""
+    xml = sitemap_body(body, max_size)
+    if b"<!ENTITY" in xml:
+        raise DiscoveryError("XML declares entities (refused: entity expansion / external entity risk)")
+    try:
+        sitemap = _NewsSitemap(xml)
+        entries = list(sitemap)
+    except (lxml.etree.XMLSyntaxError, StopIteration) as exc:
+        raise DiscoveryError(f"not XML: {exc or 'no root element'}") from exc
+    if sitemap.type not in ("urlset", "sitemapindex"):
+        raise DiscoveryError(f"not a sitemap: the root element is <{sitemap.type}>")
+    return [Discovered(urljoin(base_url, d["loc"]), d.get("lastmod") or d.get("publication_date") or None,
+                       is_source=(sitemap.type == "sitemapindex"))
+            for d in entries if d.get("loc")]
 
 
 def from_listing(body: bytes, base_url: str, css: str | None, encoding: str = "utf-8") -> list[Discovered]:
@@ -127,12 +161,14 @@ def from_json_api(body: bytes, base_url: str, path: str | None, link_field: str 
     return [Discovered(urljoin(base_url, str(it[field]))) for it in items if isinstance(it, dict) and it.get(field)]
 
 
-def discover(outlet: Outlet, source: DiscoverySource, body: bytes, base_url: str) -> list[Discovered]:
-    """Article URLs (and child sitemaps) found in one fetched discovery document, de-duplicated, in order."""
+def discover(outlet: Outlet, source: DiscoverySource, body: bytes, base_url: str, *,
+             max_size: int = SITEMAP_MAX_SIZE) -> list[Discovered]:
+    """Article URLs (and child sitemaps) found in one fetched discovery document, de-duplicated, in order.
+    `max_size` bounds a gzipped sitemap once uncompressed."""
     if source.type == "rss":
         found = from_feed(body, base_url)
     elif source.type == "sitemap":
-        found = from_sitemap(body, base_url)
+        found = from_sitemap(body, base_url, max_size)
     elif source.type == "listing":
         found = from_listing(body, base_url, source.links)
     else:
