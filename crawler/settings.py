@@ -63,6 +63,11 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
+# bnwatch configures logging (bnwatch/logs.py); Scrapy's lines name items by URL, never print a page body
+LOG_FORMATTER = "crawler.logformatter.OperatorLogFormatter"
+# the process's status line and --once summary (bnwatch/status.py) replace Scrapy's minute stats and final dump
+LOGSTATS_INTERVAL = 0
+STATS_DUMP = False
 # Scrapy re-reads and re-parses a callback's source on every response to warn about generator return values
 # (its cache holds the callback weakly): measurable per page, and our callbacks return nothing
 WARN_ON_GENERATOR_RETURN_VALUE = False

@@ -71,7 +71,8 @@ def test_replay_to_subscriber_over_kafka_with_consumer_kills(kafka_bootstrap, to
     try:
         for stage in STAGES:
             start(stage, 0)
-        crawl = _bnwatch(["crawl"], env, (logs / "crawl.log").open("w"))
+        # at DEBUG: the test counts Scrapy's "Crawled (200)" lines
+        crawl = _bnwatch(["crawl", "--log-level", "DEBUG"], env, (logs / "crawl.log").open("w"))
         # kill two consumers hard while records are flowing, then restart them in the same consumer groups
         _wait(lambda: (logs / "crawl.log").read_text().count("Crawled (200)") >= 5, 60, "the crawl to start")
         for stage in ("clean", "stories"):

@@ -72,7 +72,7 @@ def run_demo(timeout: float = 90.0, metrics_port: int | None = None, keep_data: 
     timer.daemon = True
     timer.start()
     try:
-        run_embedded(settings, outlets="all", follow=False, stop=stop, drain_timeout=max(5.0, timeout))
+        rc = run_embedded(settings, outlets="all", follow=False, stop=stop, drain_timeout=max(5.0, timeout))
     finally:
         timer.cancel()
         replay.stop()
@@ -81,4 +81,7 @@ def run_demo(timeout: float = 90.0, metrics_port: int | None = None, keep_data: 
     print(f"bnwatch demo: {n} alert(s) delivered in {time.monotonic() - t0:.1f} s", flush=True)
     if not n and keep_data:
         print(f"bnwatch demo: nothing new: every article was already processed in {data_dir}", flush=True)
-    return 0
+    elif not n:
+        print("bnwatch demo: no alert reached the subscriber: see the log lines above", flush=True)
+        return rc or 1
+    return rc

@@ -21,7 +21,7 @@ def test_second_poll_gets_304_and_publishes_nothing(crawler_tools, tmp_path):
         first, second = tmp_path / "first.log", tmp_path / "second.log"
         assert crawler_tools.start(["crawl", "--outlets", OUTLETS], env, first).wait(60) == 0
         assert sorted(crawler_tools.spool_urls(tmp_path)) == expected
-        assert crawler_tools.start(["crawl", "--outlets", OUTLETS], env, second).wait(60) == 0
+        assert crawler_tools.start(["crawl", "--log-level", "DEBUG", "--outlets", OUTLETS], env, second).wait(60) == 0
         assert sorted(crawler_tools.spool_urls(tmp_path)) == expected, "nothing published the second time"
 
     log = second.read_text()

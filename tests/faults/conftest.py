@@ -208,7 +208,8 @@ class Pipeline:
 
     def start(self, name: str, *args: str) -> subprocess.Popen:
         """name = a stage (`consume STAGE`) or "crawl" (args: extra crawl arguments)."""
-        argv = ["crawl", *args] if name == "crawl" else ["consume", name, *args]
+        # crawl at DEBUG: the fault tests count Scrapy's "Crawled (200)" lines
+        argv = ["crawl", "--log-level", "DEBUG", *args] if name == "crawl" else ["consume", name, *args]
         log = (self.logs / f"{name}.{self.starts[name]}.log").open("w")
         self.starts[name] += 1
         proc = subprocess.Popen([sys.executable, "-m", "bnwatch.cli", *argv], cwd=ROOT, env=self.env,
