@@ -8,12 +8,16 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 import threading
 from pathlib import Path
 
+from bnwatch import logs
 from bnwatch.config import Settings
+
+LOG_LEVELS, LOG_FORMATS = logs.LEVELS, logs.FORMATS
 
 
 def _print_json(obj) -> None:
@@ -26,30 +30,28 @@ def _print_json(obj) -> None:
 
 def _read_input(path: str) -> tuple[str, list[str], str | None, dict | None]:
     """(title, paragraphs, published_at, extracted) from an HTML page (cleaned first) or a .txt article."""
-    from consumers.clean.extract import NotAnArticle, extract_page
+    from bnwatch.app.inputs import read_article
 
-    data = Path(path).read_bytes()
-    if path.endswith(".txt"):
-        text = data.decode("utf-8", errors="replace")
-        lines = text.splitlines()
-        title = lines[0].strip() if lines else ""
-        body = "\n".join(lines[1:])
-        paragraphs = [p.strip() for p in body.split("\n") if p.strip()]
-        return title, paragraphs, None, None
-    try:
-        extracted = extract_page(data)
-    except NotAnArticle:
-        return "", [], None, None
-    paragraphs = [p for p in (extracted.get("body") or "").split("\n\n") if p.strip()]
-    return extracted.get("title") or "", paragraphs, extracted.get("published_at"), extracted
+    return tuple(read_article(path))
+
+
+def _input_failed(command: str, path: str, exc: Exception) -> None:
+    """One stderr line per bad input; the command goes on with the rest and exits 1 at the end."""
+    sys.stderr.write(f"bnwatch {command}: {path}: {exc}\n")
+    sys.stderr.flush()
 
 
 def cmd_extract(args) -> int:
+    from bnwatch.app.inputs import InputError, decode, read_bytes
     from consumers.clean.extract import NotAnArticle, extract_page
 
-    data = Path(args.page).read_bytes()
     try:
-        result = extract_page(data, url=args.url, outlet=args.outlet)
+        text = decode(read_bytes(args.page))
+    except InputError as exc:
+        _input_failed("extract", args.page, exc)
+        return 1
+    try:
+        result = extract_page(text, url=args.url, outlet=args.outlet)
     except NotAnArticle as exc:
         sys.stderr.write(f"bnwatch extract: not an article: {exc}\n")
         return 3
@@ -58,26 +60,40 @@ def cmd_extract(args) -> int:
 
 
 def cmd_classify(args) -> int:
+    from bnwatch.app.inputs import InputError
     from consumers.tag.stage import classify
 
+    failed = 0
     for path in args.files:
-        title, paragraphs, _published, _ = _read_input(path)
+        try:
+            title, paragraphs, _published, _ = _read_input(path)
+        except InputError as exc:
+            _input_failed("classify", path, exc)
+            failed += 1
+            continue
         result = classify(title, paragraphs)
         _print_json({"input": path, "alert": bool(result["alert"]), "score": result["score"],
                      "entities": result["entities"]})
-    return 0
+    return 1 if failed else 0
 
 
 def cmd_stories(args) -> int:
+    from bnwatch.app.inputs import InputError
     from consumers.stories import assign_stories
 
     items = []
+    failed = 0
     for path in args.files:
-        title, paragraphs, published, _ = _read_input(path)
+        try:
+            title, paragraphs, published, _ = _read_input(path)
+        except InputError as exc:
+            _input_failed("stories", path, exc)
+            failed += 1
+            continue
         items.append((path, title, paragraphs, published))
     for name, story in assign_stories(items):
         _print_json({"input": name, "story": story})
-    return 0
+    return 1 if failed else 0
 
 
 # -- kafka / replay ----------------------------------------------------------------------------------------------
@@ -253,6 +269,7 @@ def cmd_subscribers(args) -> int:
     import uuid
 
     from consumers.notify.channels import FAILED, Message, default_senders
+    from consumers.notify.redaction import channel_secrets, one_line, redact_text
     from consumers.notify.sample import sample_alert
     from consumers.notify.text import render
 
@@ -274,6 +291,7 @@ def cmd_subscribers(args) -> int:
             outcome, status, detail = res.outcome, res.status, res.error or ""
         except Exception as exc:  # noqa: BLE001 - report, do not crash the operator's command
             outcome, status, detail = FAILED, None, f"{type(exc).__name__}: {exc}"
+        detail = one_line(redact_text(detail, channel_secrets(ch))) or ""  # endpoints echo requests: paths, tokens
         ok = ok and outcome == "delivered"
         rows.append([ch.id, ch.type, outcome, str(status) if status is not None else "-", detail])
     print(f"test alert to {sub.name}:")
@@ -283,7 +301,12 @@ def cmd_subscribers(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="bnwatch", description="Streaming monitor of Bengali-language news")
-    p.add_argument("-v", "--verbose", action="store_true")
+    p.add_argument("-v", "--verbose", action="store_true", help="the same as --log-level DEBUG")
+    p.add_argument("--log-level", type=str.upper, choices=LOG_LEVELS,
+                   default=(os.environ.get("BNWATCH_LOG_LEVEL") or "INFO").upper(),
+                   help="default: BNWATCH_LOG_LEVEL, else INFO (libraries speak from WARNING up unless DEBUG)")
+    p.add_argument("--log-format", choices=LOG_FORMATS, default=os.environ.get("BNWATCH_LOG_FORMAT") or "text",
+                   help="text, or json: one JSON object a line (default: BNWATCH_LOG_FORMAT, else text)")
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("run", help="the main job: crawl, clean, tag, alert (embedded unless Kafka is configured)")
@@ -320,23 +343,26 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_consume)
 
     s = sub.add_parser("extract", help="clean one HTML page and print the article as JSON")
-    s.add_argument("page")
+    s.add_argument("page", help="an HTML file, or - for standard input")
     s.add_argument("--url")
     s.add_argument("--outlet")
     s.set_defaults(func=cmd_extract)
 
     s = sub.add_parser("classify", help="one JSON line per file: does the Russia–North Korea rule alert?")
-    s.add_argument("files", nargs="+")
+    s.add_argument("files", nargs="+", help="HTML pages or .txt articles (title on the first line); - for stdin")
     s.set_defaults(func=cmd_classify)
 
     s = sub.add_parser("stories", help="one JSON line per file: its story id")
-    s.add_argument("files", nargs="+")
+    s.add_argument("files", nargs="+", help="HTML pages or .txt articles (title on the first line); - for stdin")
     s.set_defaults(func=cmd_stories)
 
     s = sub.add_parser("kafka", help="the local development broker")
     s.add_argument("action", choices=["start", "stop", "status"])
     s.add_argument("--port", type=int, default=None)
     s.set_defaults(func=cmd_kafka)
+
+    s = sub.add_parser("config", help="print the effective configuration (secrets redacted), then check it")
+    s.set_defaults(func=cmd_config)
 
     s = sub.add_parser("replay", help="serve the outlet replay")
     s.add_argument("--port", type=int, default=8800)
@@ -362,16 +388,105 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--host", default=None, help="default: BNWATCH_FEEDS_ADDR, else 127.0.0.1")
     a.add_argument("--port", type=int, default=None, help="default: BNWATCH_FEEDS_PORT, else 8790")
     s.set_defaults(func=cmd_subscribers)
+    for command in sub.choices.values():  # the logging options after the command too: `bnwatch run --log-format json`
+        command.add_argument("--log-level", type=str.upper, choices=LOG_LEVELS, default=argparse.SUPPRESS)
+        command.add_argument("--log-format", choices=LOG_FORMATS, default=argparse.SUPPRESS)
     return p
+
+
+# -- configuration ------------------------------------------------------------------------------------------------
+
+#: the commands whose configuration is checked before anything starts
+_CHECKED_COMMANDS = ("run", "demo", "crawl", "consume", "subscribers")
+
+
+def _check_configuration(args) -> int | None:
+    """Parse and check everything the command reads (bnwatch/config.py, bnwatch/app/checks.py); with Kafka
+    configured, wait for the broker (BNWATCH_KAFKA_TIMEOUT). None when all is well, else the exit code after one
+    line on stderr: 2 for a configuration problem, 1 for an unreachable broker."""
+    from bnwatch.app import checks
+    from bnwatch.config import ConfigError, parse_port
+
+    if args.command not in _CHECKED_COMMANDS:
+        return None
+    try:
+        settings = Settings.from_env()
+        port = getattr(args, "metrics_port", None)
+        if port is not None:
+            try:
+                parse_port(str(port))
+            except ValueError as exc:
+                raise ConfigError(f"--metrics-port {port}: {exc}") from None
+        if args.command == "demo" and args.data_dir:
+            checks.check_writable_dir(Path(args.data_dir), f"--data-dir {args.data_dir!r}")
+        command = f"consume {args.stage}" if args.command == "consume" else args.command
+        if args.command == "consume" and not settings.kafka_bootstrap:
+            raise ConfigError("bnwatch consume needs Kafka: set BNWATCH_KAFKA_BOOTSTRAP or KAFKA_BOOTSTRAP_SERVERS")
+        if not (args.command == "subscribers" and args.action == "replay-parked"):  # reads only the outbox
+            checks.check(settings, command, outlets=getattr(args, "outlets", None),
+                         subscribers_file=Path(args.file) if getattr(args, "file", None) else None)
+    except ConfigError as exc:
+        sys.stderr.write(f"bnwatch: {exc}\n")
+        return 2
+    if settings.kafka_bootstrap and args.command in ("run", "crawl", "consume"):
+        from bnwatch.kafka_client import wait_for_broker
+
+        try:
+            reachable = wait_for_broker(settings, settings.kafka_timeout)
+        except ValueError as exc:  # Kafka client settings that cannot work together (KafkaSettingsError)
+            sys.stderr.write(f"bnwatch: {exc}\n")
+            return 2
+        if not reachable:
+            sys.stderr.write(f"bnwatch: Kafka at {settings.kafka_bootstrap} not reachable within "
+                             f"{settings.kafka_timeout:g} s\n")
+            return 1
+        from bnwatch.kafka_client import ClusterChangedError, check_cluster
+
+        try:
+            check_cluster(settings)
+        except ClusterChangedError as exc:  # a different (empty) cluster on the same address: refuse
+            sys.stderr.write(f"bnwatch: {exc}\n")
+            return 1
+    return None
+
+
+def cmd_config(args) -> int:
+    """Print every variable, its value (secrets redacted) and where it came from; then check it all and print
+    every problem, one line each, on stderr (exit 2)."""
+    from bnwatch.app import checks
+    from bnwatch.config import describe_env, env_problems
+
+    print(_table([["VARIABLE", "VALUE", "FROM"], *([n, v, f] for n, v, f in describe_env())]))
+    values, found = env_problems()
+    settings = Settings(**values)  # what parsed; the defaults stand in for what did not
+    if settings.kafka_bootstrap:
+        try:
+            from bnwatch.kafka_client import client_config
+
+            client_config(settings)
+        except ImportError:
+            pass
+        except ValueError as exc:
+            found.append(str(exc))
+    found += checks.problems(settings, "config")
+    for problem in found:
+        sys.stderr.write(f"bnwatch config: {problem}\n")
+    if found:
+        return 2
+    print("configuration OK")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    try:
+        logs.setup("DEBUG" if args.verbose else args.log_level, args.log_format)
+    except ValueError as exc:  # a bad BNWATCH_LOG_LEVEL / BNWATCH_LOG_FORMAT (flags are checked by argparse)
+        sys.stderr.write(f"bnwatch: {exc} (BNWATCH_LOG_LEVEL / BNWATCH_LOG_FORMAT)\n")
+        return 2
+    failed = _check_configuration(args)
+    if failed is not None:
+        return failed
     return int(args.func(args) or 0)
 
 

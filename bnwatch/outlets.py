@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cached_property
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -119,6 +119,36 @@ class Outlet:
         )
 
 
+def load_outlet_file(path: Path) -> Outlet:
+    """One outlet data file; OutletError naming the file and its problem on one line."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise OutletError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise OutletError(f"{path}: not UTF-8 text") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise OutletError(f"{path}: not valid YAML: {problem}{where}") from None
+    if not isinstance(data, dict):
+        raise OutletError(f"{path}: must be a mapping of outlet fields, got {type(data).__name__}")
+    try:
+        outlet = Outlet.from_dict(data, source=str(path))
+    except OutletError:
+        raise
+    except (TypeError, ValueError, AttributeError) as exc:  # wrong shapes: a list where a mapping goes, ...
+        raise OutletError(f"{path}: {type(exc).__name__}: {exc}") from None
+    try:
+        ZoneInfo(str(outlet.timezone))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise OutletError(f"{path}: timezone: unknown time zone {outlet.timezone!r}") from None
+    if outlet.id != path.stem:
+        raise OutletError(f"{path}: id {outlet.id!r} must match the file name")
+    return outlet
+
+
 class Registry:
     """All outlets, looked up by id or by the host of a URL. Rejects duplicate ids and domains."""
 
@@ -136,16 +166,16 @@ class Registry:
 
     @classmethod
     def load(cls, directory: str | Path | None = None) -> "Registry":
+        """Every `*.yaml` in the directory. Raises OutletError (one line naming the directory or file and the
+        problem) for a missing or empty directory and for any file that does not load: an outlet silently
+        missing, or every outlet's selectors silently dropped, is worse than not starting."""
         directory = Path(directory or os.environ.get("BNWATCH_OUTLETS_DIR") or DEFAULT_DIR)
-        outlets = []
-        for path in sorted(directory.glob("*.yaml")):
-            with path.open(encoding="utf-8") as fh:
-                data = yaml.safe_load(fh)
-            outlet = Outlet.from_dict(data, source=str(path))
-            if outlet.id != path.stem:
-                raise OutletError(f"{path}: id {outlet.id!r} must match the file name")
-            outlets.append(outlet)
-        return cls(outlets)
+        if not directory.is_dir():
+            raise OutletError(f"{directory}: no such directory (the outlet registry)")
+        paths = sorted(directory.glob("*.yaml"))
+        if not paths:
+            raise OutletError(f"{directory}: no outlet files (*.yaml) in the outlet registry")
+        return cls([load_outlet_file(path) for path in paths])
 
     def __iter__(self):
         return iter(self._by_id.values())

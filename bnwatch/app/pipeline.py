@@ -14,6 +14,7 @@ import threading
 from bnwatch import metrics
 from bnwatch.app.stages import build_stage, build_stages
 from bnwatch.config import Settings
+from bnwatch.status import StatusReporter, crawl_failure
 from bnwatch.topics import STAGES, Topics
 
 logger = logging.getLogger(__name__)
@@ -67,10 +68,11 @@ def _run_crawler(settings: Settings, outlets: str, follow: bool, poll_interval: 
 
     own_seen = seen is None
     seen = seen or open_seen_store(settings)
-    # logging is configured by the CLI; Scrapy must not add a second root handler
+    # logging is configured by the CLI (bnwatch/logs.py); Scrapy must not add a second root handler
     lo, hi = poll_bounds or (None, None)
-    process = CrawlerProcess(scrapy_settings(settings, poll_interval=poll_interval, poll_min_interval=lo,
-                                             poll_max_interval=hi), install_root_handler=False)
+    crawl_settings = scrapy_settings(settings, poll_interval=poll_interval, poll_min_interval=lo, poll_max_interval=hi)
+    crawl_settings.set("LOG_INSTALL_ROOT_HANDLER", False)
+    process = CrawlerProcess(crawl_settings)
     process.crawl(OutletsSpider, outlets=outlets, follow=follow, seen=seen, sink=sink, outlet_filter=outlet_filter)
     if stop is not None:
         def watch():
@@ -100,10 +102,11 @@ def crawl(settings: Settings, outlets: str = "all", follow: bool = False, poll_i
         from bnwatch.kafka_client import LagReporter, ensure_topics
 
         topics = Topics(settings.topic_prefix)
-        ensure_topics(settings.kafka_bootstrap, topics.all())
+        ensure_topics(settings, topics.all())
         if follow:  # the long-running crawler reports every stage's lag, so a stopped consumer still shows
-            lag = LagReporter.for_stages(settings.kafka_bootstrap, topics).start()
+            lag = LagReporter.for_stages(settings, topics).start()
     assignment = start_scale_out(settings, outlets) if scale_out else None
+    status = StatusReporter("crawl", settings.status_interval).start()
     try:
         _run_crawler(settings, outlets, follow, poll_interval, poll_bounds=poll_bounds,
                      outlet_filter=assignment.owns if assignment else None)
@@ -112,6 +115,18 @@ def crawl(settings: Settings, outlets: str = "all", follow: bool = False, poll_i
             assignment.close()  # leave the group: the other instances take this one's outlets at once
         if lag is not None:
             lag.stop()
+    return finish(status, once=not follow)
+
+
+def finish(status: StatusReporter, once: bool) -> int:
+    """Log the run's summary line; a one-shot run that fetched nothing (or whose every discovery failed) is a
+    failure an unattended scheduler must see: one error line and exit 1."""
+    run = status.stop()
+    logger.info("%s", status.summary(run))
+    failure = crawl_failure(run) if once else None
+    if failure:
+        logger.error("%s: nothing worked: %s", status.name, failure)
+        return 1
     return 0
 
 
@@ -128,7 +143,7 @@ def start_scale_out(settings: Settings, outlets: str = "all", wait: float = 30.0
     registry = default_registry()
     wanted = [o.strip() for o in str(outlets).split(",") if o.strip()]
     ids = [o.id for o in registry] if wanted in ([], ["all"]) else [registry.get(o).id for o in wanted]
-    assignment = OutletAssignment(settings.kafka_bootstrap, ids, prefix=settings.topic_prefix).start()
+    assignment = OutletAssignment(settings, ids, prefix=settings.topic_prefix).start()
     if not assignment.wait_assigned(wait):
         logger.warning("scale-out: no assignment from Kafka after %.0f s; polling nothing until one arrives", wait)
     return assignment
@@ -143,7 +158,13 @@ def consume(settings: Settings, stage_name: str, stop: threading.Event | None = 
     metrics.serve(settings.metrics_port, settings.metrics_addr)
     stop = stop or threading.Event()
     install_stop_signals(stop)
-    run_stage(build_stage(stage_name, settings), settings, stop)
+    status = StatusReporter(f"consume {stage_name}", settings.status_interval).start()
+    logger.info("consume %s: started (group %s%s)", stage_name, settings.topic_prefix, stage_name)
+    try:
+        run_stage(build_stage(stage_name, settings), settings, stop)
+    finally:
+        run = status.stop()
+        logger.info("%s", status.summary(run))
     return 0
 
 
@@ -156,9 +177,10 @@ def run(settings: Settings, outlets: str = "all", follow: bool = True, poll_inte
     from consumers.runners.kafka import run_stage
 
     topics = Topics(settings.topic_prefix)
-    ensure_topics(settings.kafka_bootstrap, topics.all())
-    lag = LagReporter.for_stages(settings.kafka_bootstrap, topics).start()
+    ensure_topics(settings, topics.all())
+    lag = LagReporter.for_stages(settings, topics).start()
     stop = stop or threading.Event()
+    status = StatusReporter("run", settings.status_interval).start()
     threads = []
     for name in STAGES:
         t = threading.Thread(target=run_stage, args=(build_stage(name, settings), settings, stop),
@@ -172,7 +194,7 @@ def run(settings: Settings, outlets: str = "all", follow: bool = True, poll_inte
         for t in threads:
             t.join(30)
         lag.stop()
-    return 0
+    return finish(status, once=not follow)
 
 
 def run_embedded(settings: Settings, outlets: str = "all", follow: bool = True, poll_interval: float | None = None,
@@ -183,6 +205,7 @@ def run_embedded(settings: Settings, outlets: str = "all", follow: bool = True, 
 
     pipeline = EmbeddedPipeline(build_stages(settings), settings.data_dir / "dead-letter").start()
     seen = open_seen_store(settings)
+    status = StatusReporter("run", settings.status_interval).start()
     try:
         _run_crawler(settings, outlets, follow, poll_interval, sink=CallableSink(pipeline.submit, acknowledges=True),
                      stop=stop, seen=seen, poll_bounds=poll_bounds)
@@ -191,4 +214,4 @@ def run_embedded(settings: Settings, outlets: str = "all", follow: bool = True, 
     finally:
         pipeline.stop()
         seen.close()
-    return 0
+    return finish(status, once=not follow)

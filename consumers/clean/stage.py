@@ -1,8 +1,8 @@
 """The clean stage: RawPage → Article (decode, extract, fold Bengali text, ISO dates with the outlet's offset).
 
-A page that holds no article (HTTP error, bot challenge, section front, nothing readable, undecodable bytes) is a
-`Drop`, counted in bnwatch_not_articles_total{outlet, reason}; every article is counted in
-bnwatch_articles_total{outlet}.
+A page that holds no article (HTTP error, bot challenge, section front, nothing readable, undecodable bytes,
+nesting deeper than the HTML parser keeps) is a `Drop`, counted in bnwatch_not_articles_total{outlet, reason};
+every article is counted in bnwatch_articles_total{outlet}.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from bnwatch.records import Article, RawPage, Record
 from bnwatch.textnorm import fold
 from consumers.stage import Drop
 
-from .extract import CHALLENGE, ERROR_PAGE, NO_TEXT, SECTION_FRONT, UNDECODABLE, NotAnArticle, extract
+from .extract import CHALLENGE, ERROR_PAGE, NO_TEXT, SECTION_FRONT, TOO_DEEP, UNDECODABLE, NotAnArticle, extract
 
 HTTP_ERROR = "http_error"
 #: every `reason` label of bnwatch_not_articles_total (the extractor's codes and ours)
-NOT_ARTICLE_REASONS = (HTTP_ERROR, CHALLENGE, ERROR_PAGE, SECTION_FRONT, NO_TEXT, UNDECODABLE)
+NOT_ARTICLE_REASONS = (HTTP_ERROR, CHALLENGE, ERROR_PAGE, SECTION_FRONT, NO_TEXT, UNDECODABLE, TOO_DEEP)
 
 
 def _parse_time(value: str | None) -> datetime | None:
@@ -43,11 +43,8 @@ class CleanStage:
 
     @property
     def registry(self) -> Registry:
-        if self._registry is None:
-            try:
-                self._registry = default_registry()
-            except Exception:  # no outlet files: every page goes through generic extraction
-                self._registry = Registry([])
+        if self._registry is None:  # a bad outlet file raises here: never run without every outlet's selectors
+            self._registry = default_registry()
         return self._registry
 
     def process(self, record: Record) -> list[Record]:
