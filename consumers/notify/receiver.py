@@ -1,5 +1,6 @@
 """A development webhook receiver: verifies Standard Webhooks signatures, drops repeats by webhook-id (as every
-receiver should), and prints each alert's Bengali text.
+receiver should), and prints each alert's Bengali text. It also takes Alertmanager's operational alerts on
+/alertmanager/<receiver> and prints one line per alert (docker-compose runs it as the `receiver` service).
 
     python -m consumers.notify.receiver [--port 8765] [--secret whsec_...] [--subscribers deploy/subscribers.yaml]
 
@@ -10,6 +11,7 @@ webhook in the subscribers file. Answers 204 to a good request, 401 to a bad sig
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import threading
@@ -23,7 +25,8 @@ from consumers.notify.subscriptions import load_subscribers
 
 
 def make_server(secret: str, port: int = 8765, host: str = "127.0.0.1",
-                on_alert: Callable[[dict[str, Any]], None] | None = None) -> ThreadingHTTPServer:
+                on_alert: Callable[[dict[str, Any]], None] | None = None,
+                on_alertmanager: Callable[[dict[str, Any]], None] | None = None) -> ThreadingHTTPServer:
     seen: set[str] = set()
     lock = threading.Lock()
 
@@ -36,6 +39,9 @@ def make_server(secret: str, port: int = 8765, host: str = "127.0.0.1",
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 - http.server API
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if self.path.startswith("/alertmanager/"):
+                self._alertmanager(body)
+                return
             try:
                 payload = verify(secret, dict(self.headers.items()), body)
             except WebhookVerificationError as exc:
@@ -48,6 +54,26 @@ def make_server(secret: str, port: int = 8765, host: str = "127.0.0.1",
             if not repeat:
                 handle(payload)
             self.send_response(200 if repeat else 204)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def _alertmanager(self, body: bytes) -> None:
+            """Alertmanager's operational alerts (webhook payload version 4, unsigned: keep this port off the
+            host, as docker-compose does): one line per alert."""
+            try:
+                payload = json.loads(body)
+                alerts = payload["alerts"]
+            except (ValueError, KeyError, TypeError):
+                self.send_error(400, "not an Alertmanager webhook payload")
+                return
+            for alert in alerts:
+                labels, notes = alert.get("labels", {}), alert.get("annotations", {})
+                line = (f"alertmanager {payload.get('receiver')} {alert.get('status')} {labels.get('alertname')} "
+                        f"severity={labels.get('severity')} {notes.get('summary', '')}")
+                print(" ".join(line.split()), flush=True)
+            if on_alertmanager:
+                on_alertmanager(payload)
+            self.send_response(204)
             self.send_header("Content-Length", "0")
             self.end_headers()
 

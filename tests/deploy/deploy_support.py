@@ -92,6 +92,54 @@ def recording_rules() -> list[dict]:
     return rules
 
 
+# -- docker-compose.yml rendered as `docker compose config` would (Docker is absent here) -----------------------
+
+_COMPOSE_VAR = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?])((?:[^{}]|\{[^{}]*\})*))?\}"
+                          r"|\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+class ComposeVariableError(ValueError):
+    """A required variable (`${VAR:?message}`) is unset: compose refuses to start, naming it."""
+
+
+def interpolate_compose(text: str, env: dict[str, str]) -> str:
+    """Compose's interpolation: `${VAR}`, `$VAR`, `${VAR:-default}` (unset or empty), `${VAR-default}` (unset),
+    `${VAR:?err}` / `${VAR?err}` (error), `$$` (a literal `$`); defaults may nest one `${...}`."""
+
+    def sub(m: re.Match) -> str:
+        if m.group(0) == "$$":
+            return "$"
+        name = m.group(1) or m.group(5)
+        colon, op, arg = m.group(2), m.group(3), m.group(4)
+        value = env.get(name)
+        missing = value is None or (colon == ":" and value == "")
+        if op == "-":
+            return interpolate_compose(arg, env) if missing else value
+        if op == "?":
+            if missing:
+                raise ComposeVariableError(f"required variable {name} is missing a value: {arg}")
+            return value
+        return value or ""
+
+    return _COMPOSE_VAR.sub(sub, text)
+
+
+def render_compose(env: dict[str, str] | None = None, text: str | None = None) -> dict:
+    """The compose file as the engine sees it with exactly `env` set (YAML merge keys applied by the loader)."""
+    raw = yaml.safe_load(COMPOSE.read_text(encoding="utf-8") if text is None else text)
+
+    def walk(node):
+        if isinstance(node, str):
+            return interpolate_compose(node, env or {})
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        if isinstance(node, dict):
+            return {k: walk(v) for k, v in node.items()}
+        return node
+
+    return walk(raw)
+
+
 # -- Grafana macros → plain PromQL (what Grafana itself does before sending a query) ------------------------------
 
 MACROS = {

@@ -13,7 +13,7 @@ import shlex
 import pytest
 import yaml
 
-from deploy_support import COMPOSE, DEPLOY, DOCKERFILE, ROOT, rule_files
+from deploy_support import COMPOSE, DEPLOY, DOCKERFILE, ROOT, render_compose, rule_files
 
 STAGES = ("clean", "tag", "stories", "notify")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}")
@@ -26,11 +26,21 @@ def _interpolate(value: str) -> str:
 
 @pytest.fixture(scope="module")
 def compose() -> dict:
-    return yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
+    """The file as compose renders it with only the required variables set (test_compose_rendered.py)."""
+    return render_compose({"GF_SECURITY_ADMIN_PASSWORD": "from-the-environment"})
 
 
 def _bnwatch_services(compose):
-    return {name: s for name, s in compose["services"].items() if s.get("image") == "bnwatch:local" or "build" in s}
+    """The services running a bnwatch sub-command (the image also runs the development receiver)."""
+    return {name: s for name, s in compose["services"].items()
+            if (s.get("image") == "bnwatch:local" or "build" in s) and name != "receiver"}
+
+
+def test_receiver_service_runs_the_receiver_module(compose):
+    import importlib
+
+    argv = compose["services"]["receiver"]["command"]
+    assert argv[:2] == ["python", "-m"] and callable(importlib.import_module(argv[2]).main), argv
 
 
 def test_expected_services(compose):

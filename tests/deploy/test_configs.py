@@ -113,4 +113,5 @@ def test_alertmanager_config_inhibits_outlet_silent_while_crawler_down():
     for label in rule.get("equal", []):
         assert label in outlet_silent["labels"], label
     urls = [w["url"] for r in cfg["receivers"] for w in r.get("webhook_configs", [])]
-    assert urls and all(u.startswith("http://127.0.0.1:9099/alertmanager") for u in urls)
+    # docker-compose's `receiver` service (bnwatch's receiver; test_compose_rendered.py checks it is in the file)
+    assert urls and all(u.startswith("http://receiver:8765/alertmanager/") for u in urls)

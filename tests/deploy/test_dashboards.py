@@ -12,6 +12,8 @@ from deploy_support import (DASHBOARDS_DIR, DATASOURCE_UID, GRAFANA_PROVISIONING
                             grafana_to_promql, load_dashboard, metric_names, recording_rules, selector_labels)
 
 DASHBOARDS = dashboards()
+DATASOURCE_VARIABLE = "datasource"
+DATASOURCE_REF = {"type": "prometheus", "uid": "${" + DATASOURCE_VARIABLE + "}"}
 
 
 def _queries():
@@ -29,7 +31,8 @@ def _known_name(name: str, declared: dict, recorded: set[str]) -> bool:
     return name in declared or name in recorded or name in STANDARD_NAMES or name.startswith(STANDARD_PREFIXES)
 
 
-def test_datasource_provisioning_pins_the_uid_the_panels_use():
+def test_datasource_provisioning_gives_the_default_prometheus():
+    """The dashboards' datasource variable starts on the default Prometheus datasource: this one."""
     doc = yaml.safe_load((GRAFANA_PROVISIONING / "datasources" / "prometheus.yml").read_text(encoding="utf-8"))
     assert doc["apiVersion"] == 1
     (ds,) = doc["datasources"]
@@ -69,17 +72,57 @@ def test_dashboard_json_model(path):
     for panel in panels:
         title = panel.get("title")
         assert panel.get("type") and title
-        assert panel.get("datasource") == {"type": "prometheus", "uid": DATASOURCE_UID}, title
+        assert panel.get("datasource") == DATASOURCE_REF, title
         targets = panel.get("targets")
         assert targets, f"panel {title!r} has no target"
         ref_ids = [t.get("refId") for t in targets]
         assert len(set(ref_ids)) == len(ref_ids), title
         for t in targets:
             assert t.get("expr", "").strip(), f"panel {title!r} has an empty expr"
-            assert t.get("datasource", {}).get("uid") == DATASOURCE_UID, title
+            assert t.get("datasource") == DATASOURCE_REF, title
     for var in d["templating"]["list"]:
         if var["type"] == "query":
-            assert var["datasource"]["uid"] == DATASOURCE_UID
+            assert var["datasource"] == DATASOURCE_REF, var["name"]
+
+
+def _datasource_refs(node, path="$"):
+    """Every `datasource` object anywhere in a dashboard, with where it is."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "datasource" and isinstance(value, dict):
+                yield path, value
+            yield from _datasource_refs(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _datasource_refs(value, f"{path}[{i}]")
+
+
+@pytest.mark.parametrize("path", DASHBOARDS, ids=lambda p: p.name)
+def test_dashboard_uses_a_datasource_variable_not_a_pinned_uid(path):
+    """Imported next to another Prometheus (or one with another uid), the dashboard still works: the datasource
+    is a template variable, chosen in the dashboard, defaulting to the default Prometheus."""
+    d = load_dashboard(path)
+    (var,) = [v for v in d["templating"]["list"] if v["type"] == "datasource"]
+    assert var["name"] == DATASOURCE_VARIABLE and var["query"] == "prometheus"
+    assert not var.get("current"), "the variable must start on the default datasource, not a pinned one"
+    refs = list(_datasource_refs(d))
+    assert len(refs) > len(all_panels(d))            # panels and their targets at least
+    pinned = [f"{where}: {ref}" for where, ref in refs
+              if ref.get("type") != "grafana" and ref != DATASOURCE_REF]   # Grafana's built-in annotations
+    assert not pinned, "\n".join(pinned)
+    assert f'"uid": "{DATASOURCE_UID}"' not in path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("path", DASHBOARDS, ids=lambda p: p.name)
+def test_every_panel_has_a_unit(path):
+    """A number without a unit is read wrong (bytes as counts, ratios as 0.3 'things'); 'short' for counts."""
+    known = {"short", "none", "ops", "reqps", "s", "ms", "bytes", "Bps", "percentunit", "percent", "dateTimeAsIso"}
+    missing = []
+    for panel in all_panels(load_dashboard(path)):
+        unit = panel.get("fieldConfig", {}).get("defaults", {}).get("unit")
+        if unit not in known:
+            missing.append(f"{panel['title']}: {unit!r}")
+    assert not missing, "panels without a known unit:\n" + "\n".join(missing)
 
 
 def test_every_metric_a_panel_or_rule_names_is_exported():

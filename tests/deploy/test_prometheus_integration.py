@@ -185,8 +185,8 @@ def _am_config(receiver_port: int) -> dict:
     cfg = yaml.safe_load(AM_CONFIG.read_text(encoding="utf-8"))
     for receiver in cfg["receivers"]:
         for hook in receiver.get("webhook_configs", []):
-            assert hook["url"].startswith("http://127.0.0.1:9099/")
-            hook["url"] = hook["url"].replace("127.0.0.1:9099", f"127.0.0.1:{receiver_port}")
+            assert hook["url"].startswith("http://receiver:8765/")
+            hook["url"] = hook["url"].replace("receiver:8765", f"127.0.0.1:{receiver_port}")
     routes = [cfg["route"]] + cfg["route"].get("routes", [])
     for route in routes:
         route.update(group_wait="1s", group_interval="2s")
