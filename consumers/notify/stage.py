@@ -41,6 +41,7 @@ import logging
 import random
 import threading
 import time
+import traceback
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +49,7 @@ from typing import Any
 from bnwatch import metrics
 from bnwatch.records import Alert, Record, RecordError
 from consumers.notify.channels import DELIVERED, FAILED, RETRY, Message, Sender, SendResult, default_senders
+from consumers.notify.redaction import channel_secrets, redact_result, redact_text
 from consumers.notify.store import (INTERNAL_ERROR, PARKED, Delivery, NewDelivery, OutboxStore, batch_id, open_store,
                                     store_target)
 from consumers.notify.subscriptions import ChannelConfig, Subscriber, Subscriptions
@@ -145,7 +147,8 @@ class NotifyStage:
 
     @classmethod
     def from_settings(cls, settings: Any, *, dispatch_interval: float | None = 1.0, feed_port: int | None = None,
-                      feed_host: str | None = None, **kwargs: Any) -> "NotifyStage":
+                      feed_host: str | None = None, validate_subscribers: Any = None,
+                      **kwargs: Any) -> "NotifyStage":
         """Subscribers from `settings.subscribers_file`; the outbox `settings.delivery_store` (a path or a
         postgresql:// URL), by default SQLite at `<data_dir>/notify/deliveries.sqlite3`; and (unless
         `dispatch_interval` is None) a background Dispatcher retrying due deliveries, stopped by close().
@@ -153,7 +156,7 @@ class NotifyStage:
         (0 picks one), at `feed_host`, else `settings.feeds_addr`."""
         store = open_store(store_target(settings))
         try:
-            stage = cls(Subscriptions(settings.subscribers_file), store, **kwargs)
+            stage = cls(Subscriptions(settings.subscribers_file, validate=validate_subscribers), store, **kwargs)
             if dispatch_interval is not None:
                 stage.start_dispatcher(dispatch_interval)
             port = feed_port if feed_port is not None else getattr(settings, "feeds_port", None)
@@ -391,13 +394,16 @@ class NotifyStage:
             try:
                 res = sender.send(message, channel)
             except Exception as exc:  # a sender bug must not lose the delivery
-                log.exception("notify: sender %s raised for %s", channel.type, d.id)
+                # the traceback's messages may quote the URL or a header: logged redacted like any error text
+                log.error("notify: sender %s raised for %s: %s", channel.type, d.id,
+                          redact_text("".join(traceback.format_exception(exc)), channel_secrets(channel)))
                 res = SendResult(RETRY, error=f"{INTERNAL_ERROR}: {type(exc).__name__}: {exc}")
         return self._record(claimed, channel, res, time.perf_counter() - started, message, batch), len(claimed)
 
     def _record(self, claimed: list[Delivery], channel: ChannelConfig, res: SendResult, duration: float,
                 message: Message | None, batch: str | None) -> str:
         now = self.clock()
+        res = redact_result(res, channel)  # endpoints echo requests: no secret reaches the log or the outbox
         ctype = channel.type
         ids = [c.id for c in claimed]
         n = len(ids)

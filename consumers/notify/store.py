@@ -46,7 +46,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +55,6 @@ OUTAGE_STATUSES = (502, 503, 504)
 #: how the notify stage's `last_error` starts when its own code failed (not the destination)
 INTERNAL_ERROR = "internal error"
 PG_SCHEMES = ("postgresql://", "postgres://")
-_SECRET_PARAMS = ("password", "sslpassword")
 
 # {seq}, {real}, {attempt_seq}: the backend's spelling of an auto-increment key, a float8 column, and the attempt
 # log's insertion order (SQLite keeps using rowid, so outboxes from older releases need no new column)
@@ -130,21 +128,14 @@ def is_postgres(target: str | Path | None) -> bool:
 
 
 def redact(target: str | Path) -> str:
-    """The target as it may be logged or printed: a PostgreSQL URL without its password."""
+    """The target as it may be logged or printed: a PostgreSQL URL without its password (the notifier's one
+    redaction, consumers/notify/redaction.py)."""
+    from consumers.notify.redaction import redact_url
+
     text = str(target)
     if not is_postgres(text):
         return text
-    parts = urlsplit(text)
-    netloc, query = parts.netloc, parts.query
-    if "@" in netloc:
-        userinfo, _, hosts = netloc.rpartition("@")
-        if ":" in userinfo:
-            userinfo = userinfo.split(":", 1)[0] + ":***"
-        netloc = f"{userinfo}@{hosts}"
-    pairs = parse_qsl(query, keep_blank_values=True)
-    if any(k.lower() in _SECRET_PARAMS for k, _ in pairs):
-        query = urlencode([(k, "***" if k.lower() in _SECRET_PARAMS else v) for k, v in pairs], safe="*")
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    return redact_url(text)
 
 
 def default_target(data_dir: str | Path) -> Path:

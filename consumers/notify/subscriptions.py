@@ -46,11 +46,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import difflib
 import logging
 import os
 import re
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -210,6 +211,43 @@ def decode_secret(secret: str) -> bytes:
 def new_secret() -> str:
     """A fresh secret for a subscriber: `python -c "from consumers.notify.subscriptions import new_secret as s; print(s())"`."""
     return SECRET_PREFIX + base64.b64encode(os.urandom(32)).decode("ascii")
+
+
+def warn_literal_secrets(data: Mapping[str, Any], channel: ChannelConfig, where: str) -> list[str]:
+    """Warn (once per load, never showing the value) about each secret written literally in the file next to a
+    destination that is not this machine: the file then is a credential. ${ENV} substitution keeps it out.
+    Returns the keys warned about."""
+    from consumers.notify.redaction import is_secret_name
+
+    host = (urlsplit(channel.url).hostname or "") if channel.url else ""
+    if channel.type == "email":
+        host = str(channel.options.get("host") or "")
+    if not host or host == "localhost" or host.endswith(".localhost") or _is_loopback(host):
+        return []
+
+    def literal(value: Any) -> bool:
+        return isinstance(value, (str, int)) and not isinstance(value, bool) and bool(str(value).strip()) \
+            and not _ENV_RE.search(str(value))
+
+    keys = [k for k in ("secret", "token", "password") if literal(data.get(k))]
+    headers = data.get("headers") if isinstance(data.get("headers"), Mapping) else {}
+    keys += [f"headers.{k}" for k, v in headers.items()
+             if literal(v) and (is_secret_name(str(k)) or str(k).lower() in ("authorization", "cookie"))]
+    if channel.type == "slack" and literal(data.get("url")):
+        keys.append("url")  # a Slack incoming-webhook URL is itself the credential
+    for key in keys:
+        log.warning("%s.%s: a literal secret next to %s; put it in the environment and write ${NAME} here",
+                    where, key, host)
+    return keys
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _str_list(value: Any, where: str) -> tuple[str, ...]:
@@ -380,6 +418,8 @@ def _parse_subscriber(data: Any, where: str, env: Mapping[str, str]) -> Subscrib
         raise SubscriptionError(f"{where}.channels: must be a non-empty list")
     taken: dict[str, int] = {}
     parsed = tuple(_parse_channel(c, f"{where}.channels[{i}]", env, taken) for i, c in enumerate(channels))
+    for i, (raw, channel) in enumerate(zip(channels, parsed)):
+        warn_literal_secrets(raw, channel, f"{where}.channels[{i}]")
     ids = [c.id for c in parsed]
     dup = {i for i in ids if ids.count(i) > 1}
     if dup:
@@ -431,6 +471,26 @@ def load_subscribers(path: str | Path, env: Mapping[str, str] | None = None) -> 
     return parse_subscribers(data, str(path), env)
 
 
+def _unknown(kind: str, name: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    return f"unknown {kind} {name!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
+
+
+def check_references(subscribers: Iterable[Subscriber], rules: Iterable[str], outlets: Iterable[str],
+                     source: str = "<subscribers>") -> None:
+    """Every rule and outlet a subscriber names exists; SubscriptionError naming the first that does not (with the
+    nearest known name). Without it, a typo such as `ru-nkk` is a subscriber who silently never gets an alert."""
+    rules, outlets = set(rules), set(outlets)
+    for i, sub in enumerate(subscribers):
+        where = f"{source}: subscribers[{i}] ({sub.name})"
+        for rule in sub.rules:
+            if rule != "*" and rule not in rules:
+                raise SubscriptionError(f"{where}.rules: {_unknown('rule', rule, rules)}")
+        for outlet in sorted(sub.outlets or ()):
+            if outlet not in outlets:
+                raise SubscriptionError(f"{where}.outlets: {_unknown('outlet', outlet, outlets)}")
+
+
 # --------------------------------------------------------------------------------------------- live set
 
 
@@ -442,9 +502,14 @@ class Subscriptions:
     """
 
     def __init__(self, path: str | Path | None = None, *, env: Mapping[str, str] | None = None,
-                 subscribers: Iterable[Subscriber] = ()):
+                 subscribers: Iterable[Subscriber] = (),
+                 validate: Callable[[list[Subscriber], str], None] | None = None):
+        """`validate(subscribers, source)` raises SubscriptionError for a file that parses but cannot work (a rule
+        or outlet that does not exist: bnwatch/app/stages.py passes check_references): a reload keeps the previous
+        set then, as for a file that does not parse."""
         self.path = Path(path) if path is not None else None
         self._env = env
+        self._validate = validate
         self._lock = threading.Lock()
         self._subscribers: tuple[Subscriber, ...] = tuple(subscribers)
         self._stamp: tuple[int, int, int] | None = None
@@ -488,6 +553,8 @@ class Subscriptions:
                 return False
             try:
                 subs = load_subscribers(self.path, self._env)
+                if self._validate is not None:
+                    self._validate(subs, str(self.path))
             except SubscriptionError as exc:
                 self.reload_errors += 1
                 log.error("subscribers file changed but is invalid, keeping the previous configuration: %s", exc)

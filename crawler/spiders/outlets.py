@@ -35,6 +35,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
@@ -46,6 +47,7 @@ from bnwatch.outlets import DiscoverySource, Outlet, Registry, default_registry
 from bnwatch.records import RawPage
 from crawler.challenge import challenge_reason
 from crawler.discovery import DiscoveryError, discover
+from crawler.middlewares.redirect_guard import OFFSITE_LINK, refusal
 from crawler.schedule import Bounds, Schedule, SourceState, adapt_interval, next_delay
 from crawler.seen import DEFAULT_RECHECK_AFTER, SeenStore, content_fingerprint
 
@@ -252,11 +254,14 @@ class OutletsSpider(scrapy.Spider):
             if is_root:
                 # an unchanged sitemap index: its children may still have changed
                 for child in self.state(outlet, source).children:
-                    yield self._child_request(outlet, source, poll, child)
+                    if not self._offsite(outlet, child, response.url):
+                        yield self._child_request(outlet, source, poll, child)
             self._doc_done(poll)
             return
         try:
-            found = discover(outlet, source, response.body, response.url)
+            # a gzipped sitemap is bounded like SitemapSpider bounds it: the request's or the crawl's max size
+            max_size = response.meta.get("download_maxsize", self.settings.getint("DOWNLOAD_MAXSIZE"))
+            found = discover(outlet, source, response.body, response.url, max_size=max_size)
         except DiscoveryError as exc:
             metrics.discovery_runs.labels(outlet.id, source.type, "invalid").inc()
             self.logger.warning("discovery %s %s: %s", outlet.id, response.url, exc)
@@ -270,6 +275,8 @@ class OutletsSpider(scrapy.Spider):
         discovered_at = utcnow_iso()
         children = []
         for d in found:
+            if self._offsite(outlet, d.url, response.url):
+                continue
             if d.is_source:
                 children.append(d.url)
                 yield self._child_request(outlet, source, poll, d.url)
@@ -280,6 +287,20 @@ class OutletsSpider(scrapy.Spider):
         if is_root:
             poll.children = children
         self._doc_done(poll)
+
+    def _offsite(self, outlet: Outlet, url: str, found_in: str) -> bool:
+        """True (counted, logged) for a child sitemap, feed or link off the outlet's own domains (a subdomain of
+        one counts as its own): the crawler never requests it."""
+        host = urlsplit(url).hostname or ""
+        if outlet.owns_host(host):
+            return False
+        reason = refusal(host) or OFFSITE_LINK  # the more telling reason for a literal private address
+        metrics.refused_requests.labels(outlet.id, reason).inc()
+        crawler = getattr(self, "crawler", None)
+        if crawler is not None and crawler.stats is not None:
+            crawler.stats.inc_value(f"bnwatch/refused/{reason}")
+        self.logger.warning("refused %s found in %s: not on %s's domains (%s)", url, found_in, outlet.id, reason)
+        return True
 
     def _child_request(self, outlet: Outlet, source: DiscoverySource, poll: _Poll, url: str) -> scrapy.Request:
         poll.docs_pending += 1

@@ -15,6 +15,7 @@ from typing import Any
 
 from consumers.notify.channels import DELIVERED, FAILED, Message, SendResult, rest_next_attempt
 from consumers.notify.channels.http import classify, post_json
+from consumers.notify.redaction import redact_result
 from consumers.notify.subscriptions import ChannelConfig
 from consumers.notify.text import html_visible_len, split_rendered
 
@@ -60,9 +61,5 @@ class TelegramSender:
                 value = data["parameters"].get("retry_after")
                 if isinstance(value, (int, float)) and not isinstance(value, bool):
                     retry_after = float(value)
-            result = classify(answer, done, retry_after)
-            if result.error and channel.secret and channel.secret in result.error:  # the token is in the URL
-                result = SendResult(result.outcome, result.status, result.error.replace(channel.secret, "<token>"),
-                                    result.retry_after, result.parts_done)
-            return result
+            return redact_result(classify(answer, done, retry_after), channel)  # the token is in the URL
         return SendResult(DELIVERED, 200, parts_done=done)
