@@ -90,6 +90,15 @@ def rule_names(settings: Settings) -> list[str]:
         raise ConfigError(f"{label}: {first}") from None
 
 
+def subscriber_references(settings: Settings) -> Callable:
+    """For the notify stage's reloads: a changed subscribers file naming an unknown rule or outlet is refused (the
+    previous subscribers stay) like a file that does not parse. Rules and outlets are those of start-up."""
+    from consumers.notify.subscriptions import check_references
+
+    rules, outlets = rule_names(settings), [o.id for o in load_registry(settings)]
+    return lambda subscribers, source: check_references(subscribers, rules, outlets, source)
+
+
 def check_subscribers(path: Path, rules: Iterable[str], outlets: Iterable[str]) -> None:
     from consumers.notify.subscriptions import SubscriptionError, check_references, load_subscribers
 

@@ -20,9 +20,10 @@ def build_stage(name: str, settings: Settings):
 
         return StoryStage(settings.data_dir / "stories" / "stories.sqlite3")
     if name == "notify":
+        from bnwatch.app.checks import subscriber_references
         from consumers.notify.stage import NotifyStage
 
-        return NotifyStage.from_settings(settings)
+        return NotifyStage.from_settings(settings, validate_subscribers=subscriber_references(settings))
     raise ValueError(f"unknown stage {name!r}; expected one of {STAGES}")
 
 

@@ -102,6 +102,21 @@ def test_subscriber_with_an_unknown_outlet(tmp_path):
                             BNWATCH_KAFKA_BOOTSTRAP="127.0.0.1:9"), line)
 
 
+def test_a_running_notifier_refuses_a_changed_subscribers_file_naming_an_unknown_rule(tmp_path):
+    """Start-up is not the only time the file is read: a reload that names `ru-nkk` keeps the previous set."""
+    from bnwatch.app.checks import subscriber_references
+    from bnwatch.config import Settings
+    from consumers.notify.subscriptions import Subscriptions
+
+    path = subscribers_file(tmp_path, "    rules: [ru-nk]\n")
+    subs = Subscriptions(path, env={}, validate=subscriber_references(Settings()))
+    assert [s.rules for s in subs.subscribers] == [("ru-nk",)]
+    path.write_text(path.read_text(encoding="utf-8").replace("[ru-nk]", "[ru-nkk]"), encoding="utf-8")
+    os.utime(path, ns=(time.time_ns() + 10**9, time.time_ns() + 10**9))
+    assert subs.maybe_reload() is False
+    assert subs.reload_errors == 1 and [s.rules for s in subs.subscribers] == [("ru-nk",)]
+
+
 def test_subscriber_with_a_known_rule_from_the_rules_file_is_accepted(tmp_path):
     rules = tmp_path / "rules.yaml"
     rules.write_text("rules:\n  - name: padma-bridge\n    terms: [পদ্মা সেতু]\n", encoding="utf-8")
