@@ -27,6 +27,8 @@ from typing import Callable, Iterable
 
 from lxml import etree
 
+from bnwatch.html_depth import deeper_than
+
 DEFAULT_RECHECK_AFTER: tuple[float, ...] = (3600.0, 6 * 3600.0, 24 * 3600.0)
 
 _COLUMNS = {
@@ -275,7 +277,8 @@ def content_fingerprint(body: bytes, selectors: dict[str, str], drop: Iterable[s
                         boilerplate: Iterable[str] = (), encoding: str = "utf-8") -> str | None:
     """A hash of the article itself — title and body paragraphs found by the outlet's selectors, with the
     outlet's `drop` elements removed and boilerplate paragraphs skipped — or None when the body selector finds
-    nothing (then callers compare whole pages). Parsed the way parsel parses (lxml's HTML parser)."""
+    nothing or the page nests deeper than the parser keeps (then callers compare whole pages). Parsed the way
+    parsel parses (lxml's HTML parser)."""
     body_css = selectors.get("body")
     if not body_css:
         return None
@@ -283,6 +286,8 @@ def content_fingerprint(body: bytes, selectors: dict[str, str], drop: Iterable[s
 
     try:
         root = Selector(text=body.decode(encoding, errors="replace")).root
+        if deeper_than(root):  # the parser cut the page there: compare the whole page instead (bnwatch.html_depth)
+            return None
         title = _texts(root, selectors["title"])[:1] if selectors.get("title") else []
     except Exception:  # noqa: BLE001 - not HTML we can parse, or a selector lxml rejects: no fingerprint
         return None

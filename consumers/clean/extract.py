@@ -31,6 +31,7 @@ from lxml import etree
 from parsel import Selector
 from parsel.csstranslator import HTMLTranslator
 
+from bnwatch.html_depth import MAX_DEPTH, deeper_than
 from bnwatch.outlets import Outlet, Registry, default_registry
 from bnwatch.textnorm import fold, nfc
 
@@ -44,6 +45,7 @@ ERROR_PAGE = "error_page"
 SECTION_FRONT = "section_front"
 NO_TEXT = "no_text"
 UNDECODABLE = "undecodable"
+TOO_DEEP = "too_deep"
 
 MIN_BODY_CHARS = 120
 
@@ -188,26 +190,31 @@ def element_paragraphs(el, *, skip_junk: bool = True) -> list[str]:
         if text:
             out.append(text)
 
-    def walk(node, root: bool = False) -> None:
+    # an explicit stack, not recursion: a page may nest thousands of inline tags inside one paragraph.
+    # (node, False) = enter the node; (node, True) = leave it (close its block, then its tail text follows)
+    stack: list[tuple[Any, bool]] = [(el, False)]
+    while stack:
+        node, leaving = stack.pop()
+        root = node is el
+        if leaving:
+            if isinstance(node.tag, str) and node.tag.lower().rsplit("}", 1)[-1] in _BLOCK:
+                flush()
+            if not root and node.tail:
+                buf.append(node.tail)
+            continue
         tag = node.tag if isinstance(node.tag, str) else None
         if tag is not None:
             tag = tag.lower().rsplit("}", 1)[-1]
-            if tag in _SKIP or (skip_junk and not root and _is_junk(node)):
-                pass
-            else:
-                block = tag in _BLOCK
-                if block:
+            if not (tag in _SKIP or (skip_junk and not root and _is_junk(node))):
+                if tag in _BLOCK:
                     flush()
                 if node.text:
                     buf.append(node.text)
-                for child in node:
-                    walk(child)
-                if block:
-                    flush()
+                stack.append((node, True))
+                stack.extend((child, False) for child in reversed(node))
+                continue
         if not root and node.tail:
             buf.append(node.tail)
-
-    walk(el, root=True)
     flush()
     return out
 
@@ -274,17 +281,19 @@ _ARTICLE_TYPES = {"newsarticle", "article", "reportagenewsarticle", "analysisnew
 def _jsonld_objects(sel: Selector) -> list[dict]:
     out: list[dict] = []
 
-    def walk(obj: Any) -> None:
-        if isinstance(obj, list):
-            for o in obj:
-                walk(o)
-        elif isinstance(obj, dict):
-            out.append(obj)
-            if "@graph" in obj:
-                walk(obj["@graph"])
-            main = obj.get("mainEntity")
-            if isinstance(main, (dict, list)):
-                walk(main)
+    def walk(obj: Any) -> None:  # an explicit stack: JSON-LD may nest as deep as json.loads allows
+        stack = [obj]
+        while stack:
+            obj = stack.pop()
+            if isinstance(obj, list):
+                stack.extend(reversed(obj))
+            elif isinstance(obj, dict):
+                out.append(obj)
+                main = obj.get("mainEntity")
+                if isinstance(main, (dict, list)):
+                    stack.append(main)
+                if "@graph" in obj:
+                    stack.append(obj["@graph"])
 
     for raw in sel.xpath('//script[contains(translate(@type, "JSONLD", "jsonld"), "ld+json")]/text()').getall():
         raw = raw.strip().rstrip(";")
@@ -292,10 +301,12 @@ def _jsonld_objects(sel: Selector) -> list[dict]:
             continue
         try:
             data = json.loads(raw, strict=False)
+        except RecursionError:  # nested deeper than the decoder goes: not structured data we can read
+            continue
         except ValueError:
             try:
                 data = json.loads(re.sub(r"[\x00-\x1f]", " ", raw), strict=False)
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue
         walk(data)
     return out
@@ -326,35 +337,52 @@ def _jsonld_article(sel: Selector) -> dict | None:
     return found
 
 
+def _flat(value: Any) -> list[Any]:
+    """The non-list items of a JSON value, nested lists flattened in order (no recursion: any depth)."""
+    out: list[Any] = []
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, list):
+            stack.extend(reversed(v))
+        else:
+            out.append(v)
+    return out
+
+
 def _resolve(value: Any, by_id: dict[str, dict]) -> Any:
-    if isinstance(value, list):
-        return [_resolve(v, by_id) for v in value]
-    if isinstance(value, dict) and "name" not in value and isinstance(value.get("@id"), str):
-        return by_id.get(value["@id"], value)
-    return value
+    def one(v: Any) -> Any:
+        if isinstance(v, dict) and "name" not in v and isinstance(v.get("@id"), str):
+            return by_id.get(v["@id"], v)
+        return v
+
+    return [one(v) for v in _flat(value)] if isinstance(value, list) else one(value)
 
 
 def _names(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [_clean(value)] if _clean(value) else []
-    if isinstance(value, list):
-        return [n for v in value for n in _names(v)]
-    if isinstance(value, dict):
-        return _names(value.get("name"))
-    return []
+    """Every name in a JSON-LD value: strings, lists of them, {"name": ...} objects (an explicit stack: any depth)."""
+    out: list[str] = []
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            if _clean(v):
+                out.append(_clean(v))
+        elif isinstance(v, list):
+            stack.extend(reversed(v))
+        elif isinstance(v, dict):
+            stack.append(v.get("name"))
+    return out
+
+
+def _is_organization(value: Any) -> bool:
+    return isinstance(value, dict) and "organization" in _types(value) | {
+        t.replace("newsmediaorganization", "organization") for t in _types(value)}
 
 
 def _person_names(value: Any) -> list[str]:
     """Author names from JSON-LD, without Organization authors (that is the publisher, not a byline)."""
-    if isinstance(value, list):
-        return [n for v in value for n in _person_names(v)]
-    if isinstance(value, dict) and "organization" in _types(value) | {t.replace("newsmediaorganization",
-                                                                                  "organization")
-                                                                      for t in _types(value)}:
-        return []
-    return _names(value)
+    return [n for v in _flat(value) if not _is_organization(v) for n in _names(v)]
 
 
 _META_ATTRS = ("property", "name", "itemprop")
@@ -827,12 +855,11 @@ def extract(html: bytes | str, url: str | None = None, outlet: str | None = None
         text = convert_bijoy_html(text)
         decoded = replace(decoded, flags=decoded.flags + (BIJOY_CONVERTED,))
 
-    if registry is None:
-        try:
-            registry = default_registry()
-        except Exception:  # no outlet files at all: generic extraction only
-            registry = Registry([])
+    if registry is None:  # a bad outlet file raises (OutletError): never extract without the outlets' selectors
+        registry = default_registry()
     sel = Selector(text=text, type="html")
+    if deeper_than(sel.root):  # the parser has cut such a page: what is left is a fragment (bnwatch.html_depth)
+        raise NotAnArticle(TOO_DEEP, f"nesting deeper than {MAX_DEPTH} elements")
     site = _find_outlet(registry, sel, url, outlet)
     tz = site.timezone if site else DEFAULT_TZ
 

@@ -3,8 +3,11 @@
 Used by `bnwatch run` and `bnwatch demo` when no Kafka is configured. A submitted record flows through every
 stage in order; each stage's outputs are the next stage's inputs. Outcomes are counted exactly as the Kafka
 runner counts them, and a record a stage cannot handle is appended to that stage's dead-letter file
-(<dead_letter_dir>/<stage>.jsonl) while the pipeline goes on. `done` is called once a record has gone all the
-way through, so the crawler marks a page published only when it has really been processed.
+(<dead_letter_dir>/<stage>.jsonl) while the pipeline goes on: the record whole when its JSON is at most
+`dead_letter_max_bytes`, else kept beside as <dead_letter_dir>/<stage>/<sha256>.bin (named in the line), with the
+error text and traceback tail bounded, so one huge page never makes a line of tens of megabytes. `done` is called
+once a record has gone all the way through, so the crawler marks a page published only when it has really been
+processed.
 """
 
 from __future__ import annotations
@@ -14,13 +17,13 @@ import logging
 import queue
 import threading
 import time
-import traceback
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
 from bnwatch import metrics
 from bnwatch.records import Record
+from consumers.runners.dead_letters import KAFKA_DEFAULT_MAX_MESSAGE_BYTES, bounded_error, keep_original
 from consumers.stage import Drop, Stage
 
 logger = logging.getLogger(__name__)
@@ -28,12 +31,14 @@ Done = Callable[[BaseException | None], None]
 
 
 class EmbeddedPipeline:
-    def __init__(self, stages: list[Stage], dead_letter_dir: str | Path, idle_hook_interval: float = 1.0):
+    def __init__(self, stages: list[Stage], dead_letter_dir: str | Path, idle_hook_interval: float = 1.0,
+                 dead_letter_max_bytes: int = KAFKA_DEFAULT_MAX_MESSAGE_BYTES):
         self.stages = stages
         for stage in stages:
             metrics.start_stage_series(stage.name)
         self.dead_letter_dir = Path(dead_letter_dir)
         self.dead_letter_dir.mkdir(parents=True, exist_ok=True)
+        self.dead_letter_max_bytes = dead_letter_max_bytes
         self._queue: queue.Queue[tuple[Record, Done | None] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._idle_hook_interval = idle_hook_interval
@@ -147,14 +152,20 @@ class EmbeddedPipeline:
 
     def _dead_letter(self, stage: str, record: Record, exc: BaseException) -> None:
         metrics.dead_letters.labels(stage).inc()
+        error, tb = bounded_error(exc)
         entry = {
             "stage": stage,
             "error_type": type(exc).__name__,
-            "error": str(exc),
-            "traceback": traceback.format_exc(limit=5)[-2000:],
+            "error": error,
+            "traceback": tb,
             "at": datetime.now(timezone.utc).isoformat(),
-            "record": json.loads(record.to_json()),
         }
-        logger.warning("%s: dead letter (%s: %s)", stage, type(exc).__name__, exc)
+        value = record.to_json()
+        if len(value) <= self.dead_letter_max_bytes:
+            entry["record"] = json.loads(value)
+        else:  # the record beside the line, by hash, whole
+            digest = keep_original(self.dead_letter_dir / stage, value)
+            entry.update(record_file=f"{stage}/{digest}.bin", record_sha256=digest, record_size=len(value))
+        logger.warning("%s: dead letter (%s: %s)", stage, type(exc).__name__, error[:200])
         with (self.dead_letter_dir / f"{stage}.jsonl").open("a", encoding="utf-8") as fh:
             fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
