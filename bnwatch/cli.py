@@ -174,6 +174,37 @@ def cmd_consume(args) -> int:
     return pipeline.consume(settings, args.stage)
 
 
+def cmd_dead_letters(args) -> int:
+    """`bnwatch dead-letters replay STAGE`: every dead letter of STAGE back to the topic it came from, originals
+    whole (from the data dir when the record names a file): consumers/runners/dead_letter_replay.py."""
+    from kafka.errors import KafkaError
+
+    from bnwatch.config import ConfigError
+    from bnwatch.topics import Topics
+    from consumers.runners.dead_letter_replay import replay_dead_letters
+
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        sys.stderr.write(f"bnwatch: {exc}\n")
+        return 2
+    if not settings.kafka_bootstrap:
+        sys.stderr.write("bnwatch dead-letters: no Kafka configured (BNWATCH_KAFKA_BOOTSTRAP); embedded dead letters "
+                         f"are files under {settings.data_dir / 'dead-letter'}\n")
+        return 2
+    data_dir = Path(args.data_dir) if args.data_dir else settings.data_dir
+    try:
+        report = replay_dead_letters(settings, Topics(settings.topic_prefix), args.stage, data_dir)
+    except (KafkaError, TimeoutError) as exc:
+        sys.stderr.write(f"bnwatch dead-letters: {type(exc).__name__}: {exc}\n")
+        return 1
+    for problem in report.problems:
+        sys.stderr.write(f"bnwatch dead-letters: {problem}\n")
+    print(f"replayed {report.replayed} dead letters of {args.stage} ({report.from_files} originals read from "
+          f"{data_dir}); {len(report.problems)} not replayed")
+    return 1 if report.problems else 0
+
+
 # -- subscribers ---------------------------------------------------------------------------------------------------
 
 
@@ -341,6 +372,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("stage", choices=["clean", "tag", "stories", "notify"])
     s.add_argument("--metrics-port", type=int, default=None)
     s.set_defaults(func=cmd_consume)
+
+    s = sub.add_parser("dead-letters", help="send a stage's dead letters back to its input topic (after a fix)")
+    s.add_argument("action", choices=["replay"])
+    s.add_argument("stage", choices=["clean", "tag", "stories", "notify"])
+    s.add_argument("--data-dir", default=None, help="where big originals were kept (default: BNWATCH_DATA_DIR)")
+    s.set_defaults(func=cmd_dead_letters)
 
     s = sub.add_parser("extract", help="clean one HTML page and print the article as JSON")
     s.add_argument("page", help="an HTML file, or - for standard input")

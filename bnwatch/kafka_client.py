@@ -14,7 +14,8 @@ import collections
 import logging
 import threading
 import time
-from typing import Any, Callable, Iterable
+from pathlib import Path
+from typing import Any, Callable, Iterable, Union
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import OffsetSpec
@@ -35,23 +36,103 @@ log = logging.getLogger(__name__)
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 
 
+SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+#: client settings whose values never appear in a repr or a log line
+SECRET_KEYS = frozenset({"sasl_plain_password", "ssl_password"})
+#: where the cluster id of the first broker bnwatch talked to is remembered (under the data dir)
+CLUSTER_ID_FILE = "kafka-cluster-id"
+
+
 class ProduceError(KafkaError):
     """At least one record was not acknowledged by the broker."""
 
     retriable = True
 
 
-def make_producer(bootstrap: str, **overrides) -> KafkaProducer:
+class KafkaSettingsError(ValueError):
+    """The BNWATCH_KAFKA_* settings do not make a usable client configuration (one line, names the variable)."""
+
+
+class ClusterChangedError(RuntimeError):
+    """The broker answers with another cluster id than the one this data dir has been working with."""
+
+
+class ClientConfig(dict):
+    """kafka-python keyword arguments for connecting (bootstrap, security); secrets are redacted in its repr."""
+
+    def __repr__(self) -> str:
+        return repr({k: ("***" if k in SECRET_KEYS and v else v) for k, v in self.items()})
+
+    __str__ = __repr__
+
+
+#: what the client helpers accept: a bootstrap string (a plaintext development broker) or the Settings
+Connection = Union[str, Any]
+
+
+def client_config(settings) -> ClientConfig:
+    """The connection part of every Kafka client bnwatch creates (producers, stage consumers, admin, lag reporter,
+    scale-out, read_topic), from `Settings`. Raises KafkaSettingsError for a combination that cannot work."""
+    protocol = (settings.kafka_security_protocol or "PLAINTEXT").upper()
+    if protocol not in SECURITY_PROTOCOLS:
+        raise KafkaSettingsError(
+            f"BNWATCH_KAFKA_SECURITY_PROTOCOL={protocol!r} is not one of {', '.join(SECURITY_PROTOCOLS)}")
+    config = ClientConfig(bootstrap_servers=settings.kafka_bootstrap, security_protocol=protocol)
+    if protocol.startswith("SASL_"):
+        mechanism = (settings.kafka_sasl_mechanism or "PLAIN").upper()
+        if mechanism not in SASL_MECHANISMS:
+            raise KafkaSettingsError(
+                f"BNWATCH_KAFKA_SASL_MECHANISM={mechanism!r} is not one of {', '.join(SASL_MECHANISMS)}")
+        if not settings.kafka_sasl_username or not settings.kafka_sasl_password:
+            raise KafkaSettingsError(
+                f"BNWATCH_KAFKA_SECURITY_PROTOCOL={protocol} needs BNWATCH_KAFKA_SASL_USERNAME and "
+                "BNWATCH_KAFKA_SASL_PASSWORD")
+        config.update(sasl_mechanism=mechanism, sasl_plain_username=settings.kafka_sasl_username,
+                      sasl_plain_password=settings.kafka_sasl_password)
+    elif settings.kafka_sasl_mechanism or settings.kafka_sasl_username:
+        raise KafkaSettingsError(
+            f"BNWATCH_KAFKA_SASL_* is set but BNWATCH_KAFKA_SECURITY_PROTOCOL={protocol} does not use SASL "
+            "(SASL_PLAINTEXT or SASL_SSL)")
+    if protocol.endswith("SSL"):
+        for name, variable in (("cafile", "CAFILE"), ("certfile", "CERTFILE"), ("keyfile", "KEYFILE")):
+            path = getattr(settings, f"kafka_ssl_{name}")
+            if path and not Path(path).is_file():
+                raise KafkaSettingsError(f"BNWATCH_KAFKA_SSL_{variable}: no such file: {path}")
+            if path:
+                config[f"ssl_{name}"] = str(path)
+        if settings.kafka_ssl_password:
+            config["ssl_password"] = settings.kafka_ssl_password
+    elif settings.kafka_ssl_cafile or settings.kafka_ssl_certfile:
+        raise KafkaSettingsError(
+            f"BNWATCH_KAFKA_SSL_* is set but BNWATCH_KAFKA_SECURITY_PROTOCOL={protocol} does not use TLS "
+            "(SSL or SASL_SSL)")
+    return config
+
+
+def connection(target: Connection) -> ClientConfig:
+    """`client_config` of Settings, or just the bootstrap of a plain string."""
+    if isinstance(target, str):
+        return ClientConfig(bootstrap_servers=target)
+    return client_config(target)
+
+
+def _max_request_size(target: Connection) -> int:
+    return MAX_MESSAGE_BYTES if isinstance(target, str) else int(target.raw_pages_max_bytes)
+
+
+def make_producer(bootstrap: Connection, **overrides) -> KafkaProducer:
     """A durable, batching producer: acks from all in-sync replicas, lz4 (7-9x faster than kafka-python's gzip),
-    1 MB batches with 5 ms linger (3.5x on 50 KB pages), idempotent retries until delivery_timeout_ms."""
+    1 MB batches with 5 ms linger (3.5x on 50 KB pages), idempotent retries until delivery_timeout_ms.
+    With Settings, the largest record it sends is their raw_pages_max_bytes (the topics' max.message.bytes)."""
     config = dict(
-        bootstrap_servers=bootstrap,
+        **connection(bootstrap),
         acks="all",
         enable_idempotence=True,
         compression_type="lz4",
         linger_ms=5,
         batch_size=1_000_000,
-        max_request_size=MAX_MESSAGE_BYTES,
+        max_request_size=_max_request_size(bootstrap),
         retries=2**31 - 1,
         delivery_timeout_ms=120_000,
         request_timeout_ms=30_000,
@@ -73,18 +154,18 @@ class BoundedProducer:
 
     def __init__(
         self,
-        producer: KafkaProducer | str | Callable[[], KafkaProducer],
+        producer: KafkaProducer | Connection | Callable[[], KafkaProducer],
         max_in_flight: int = 1000,
         max_in_flight_bytes: int = 128 * 1024 * 1024,
         timeout: float = 150.0,
     ):
-        if isinstance(producer, str):
-            bootstrap = producer
-            self._factory: Callable[[], KafkaProducer] | None = lambda: make_producer(bootstrap)
-        elif isinstance(producer, KafkaProducer):
-            self._factory = None
-        else:
+        if isinstance(producer, KafkaProducer):
+            self._factory: Callable[[], KafkaProducer] | None = None
+        elif callable(producer):
             self._factory = producer
+        else:  # a bootstrap string or Settings
+            target = producer
+            self._factory = lambda: make_producer(target)
         self.producer = producer if isinstance(producer, KafkaProducer) else self._factory()
         self.max_in_flight = max_in_flight
         self.max_in_flight_bytes = max_in_flight_bytes
@@ -181,11 +262,11 @@ class BoundedProducer:
         self._acked = 0
 
 
-def read_topic(bootstrap: str, topic: str, expected: int = 0, timeout: float = 30.0, settle: float = 0.5,
+def read_topic(bootstrap: Connection, topic: str, expected: int = 0, timeout: float = 30.0, settle: float = 0.5,
                **consumer_config: Any) -> list:
     """Every record of `topic` from the beginning, without a consumer group (inspecting a dead-letter topic,
     tests): waits until at least `expected` are there (at most `timeout` s), then `settle` s for stragglers."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False, **consumer_config)
+    consumer = KafkaConsumer(**connection(bootstrap), group_id=None, enable_auto_commit=False, **consumer_config)
     try:
         consumer.assign([TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()])
         consumer.seek_to_beginning()
@@ -204,27 +285,133 @@ def read_topic(bootstrap: str, topic: str, expected: int = 0, timeout: float = 3
         consumer.close()
 
 
-def make_admin(bootstrap: str, **overrides) -> KafkaAdminClient:
-    return KafkaAdminClient(bootstrap_servers=bootstrap, **overrides)
+def make_admin(bootstrap: Connection, **overrides) -> KafkaAdminClient:
+    return KafkaAdminClient(**connection(bootstrap), **overrides)
+
+
+def wait_for_broker(target: Connection, timeout: float) -> bool:
+    """True once a broker answers within `timeout` seconds, False if none did. kafka-python's per-attempt
+    connection lines are silenced meanwhile: the caller says in one line what failed. Settings that cannot make
+    a client (KafkaSettingsError) raise at once."""
+    config = connection(target)
+    quiet = [logging.getLogger("kafka")] + [
+        logging.getLogger(name) for name in list(logging.root.manager.loggerDict) if name.startswith("kafka.")]
+    saved = [(lg, lg.level, lg.propagate) for lg in quiet]
+    # kafka-python retries a refused login until its bootstrap timeout and says why only in its log: keep its
+    # error lines (to us only) and stop at the first authentication failure
+    watch = _AuthFailureWatch()
+    for lg in quiet:
+        lg.setLevel(logging.ERROR)
+        lg.propagate = False
+        lg.addHandler(watch)
+    try:
+        deadline = time.monotonic() + timeout
+        while (remaining := deadline - time.monotonic()) > 0:
+            try:
+                # a new client every few seconds with short reconnect backoffs: a refused login shows up early
+                admin = KafkaAdminClient(**config, bootstrap_timeout_ms=max(100, int(min(remaining, 5.0) * 1000)),
+                                         reconnect_backoff_max_ms=1000)
+            except (KafkaError, OSError):
+                watch.raise_if_refused(config)
+                time.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
+                continue
+            admin.close()
+            return True
+        watch.raise_if_refused(config)
+        if config.get("security_protocol", "PLAINTEXT") != "PLAINTEXT" and _accepts_tcp(config["bootstrap_servers"]):
+            # kafka-python often sees only the dropped connection, not the broker's refusal
+            watch.failure = "it accepts connections but dropped every session"
+            watch.raise_if_refused(config)
+        return False
+    finally:
+        for lg, level, propagate in saved:
+            lg.removeHandler(watch)
+            lg.setLevel(level)
+            lg.propagate = propagate
+
+
+def _accepts_tcp(bootstrap: str) -> bool:
+    """True if any bootstrap server accepts a TCP connection."""
+    import socket
+
+    for server in str(bootstrap).split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            with socket.create_connection((host.strip("[]") or "localhost", int(port)), timeout=2):
+                return True
+        except (OSError, ValueError):
+            continue
+    return False
+
+
+class KafkaAuthenticationError(KafkaSettingsError):
+    """The broker refused the configured SASL credentials."""
+
+
+class _AuthFailureWatch(logging.Handler):
+    """Remembers the first authentication failure kafka-python logs (its clients only log them, then retry)."""
+
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.failure: str | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        if self.failure is None and ("SaslAuthenticationFailed" in text or "AuthenticationFailed" in text):
+            marker = text.rfind("Authentication failed")
+            self.failure = text[marker:].rstrip(")") if marker >= 0 else "authentication failed"
+
+    def raise_if_refused(self, config: dict) -> None:
+        if self.failure:
+            raise KafkaAuthenticationError(
+                f"Kafka at {config['bootstrap_servers']} refused the login of {config.get('sasl_plain_username')!r}: "
+                f"{self.failure} (check BNWATCH_KAFKA_SASL_USERNAME, BNWATCH_KAFKA_SASL_PASSWORD and "
+                "BNWATCH_KAFKA_SASL_MECHANISM)")
+
+
+def topic_configs(settings, name: str) -> dict[str, str]:
+    """The topic-level configs bnwatch sets at creation: min.insync.replicas when configured, and
+    max.message.bytes = BNWATCH_RAW_PAGES_MAX_BYTES on raw-pages and every other bnwatch topic (dead letters carry
+    pages; an oversized article must not stall its stage on a broker-side rejection). The producers'
+    max_request_size is the same number, so any record a producer accepts the cluster takes, whatever its broker
+    default (1 MB unless changed)."""
+    configs = {"max.message.bytes": str(settings.raw_pages_max_bytes)}
+    if settings.kafka_min_insync_replicas:
+        configs["min.insync.replicas"] = str(settings.kafka_min_insync_replicas)
+    return configs
 
 
 def ensure_topics(
-    bootstrap: str,
+    bootstrap: Connection,
     names: Iterable[str],
-    partitions: int = 3,
-    replication: int = 1,
+    partitions: int | None = None,
+    replication: int | None = None,
     configs: dict[str, str] | None = None,
     admin: KafkaAdminClient | None = None,
 ) -> list[str]:
     """Create the topics that do not exist yet (idempotent) and wait until each has a leader.
 
-    Returns the names actually created. The broker has auto-creation off, so this is the one place topics appear."""
+    With Settings: partitions, replication factor and topic configs default to theirs (`topic_configs`), and the
+    broker's cluster id is checked against the data dir's (`check_cluster`) first. With a bootstrap string: 3
+    partitions, replication 1. Returns the names actually created. The broker has auto-creation off, so this is
+    the one place topics appear."""
     names = list(dict.fromkeys(names))
+    settings = None if isinstance(bootstrap, str) else bootstrap
     own_admin = admin is None
     admin = admin or make_admin(bootstrap)
     try:
+        if settings is not None:
+            check_cluster(settings, admin)
+        if partitions is None:
+            partitions = settings.kafka_partitions if settings is not None else 3
+        if replication is None:
+            replication = settings.kafka_replication_factor if settings is not None else 1
         spec = {
-            name: {"num_partitions": partitions, "replication_factor": replication, "configs": dict(configs or {})}
+            name: {
+                "num_partitions": partitions,
+                "replication_factor": replication,
+                "configs": {**(topic_configs(settings, name) if settings is not None else {}), **(configs or {})},
+            }
             for name in names
         }
         result = admin.create_topics(spec, raise_errors=False)
@@ -242,6 +429,42 @@ def ensure_topics(
             admin.close()
 
 
+def cluster_id(admin: KafkaAdminClient) -> str:
+    return admin.describe_cluster()["cluster_id"]
+
+
+def check_cluster(settings, admin: KafkaAdminClient | None = None) -> str:
+    """Remember the cluster id on first contact (<data dir>/kafka-cluster-id) and refuse a broker that answers
+    with another one: a different, empty cluster on the same address would otherwise be joined without notice
+    (consumer groups start over, the seen-store says everything was published). BNWATCH_KAFKA_ACCEPT_NEW_CLUSTER=1
+    (or deleting the file) accepts the new cluster and remembers it. Returns the cluster id."""
+    own_admin = admin is None
+    admin = admin or make_admin(settings)
+    try:
+        current = cluster_id(admin)
+    finally:
+        if own_admin:
+            admin.close()
+    path = Path(settings.data_dir) / CLUSTER_ID_FILE
+    try:
+        known = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        known = ""
+    if known and known != current and not settings.kafka_accept_new_cluster:
+        raise ClusterChangedError(
+            f"Kafka at {settings.kafka_bootstrap} is cluster {current}, but this data dir worked with cluster {known}; "
+            f"if the new cluster is intended, set BNWATCH_KAFKA_ACCEPT_NEW_CLUSTER=1 once or delete {path}")
+    if known != current:
+        if known:
+            log.warning("Kafka cluster id changed from %s to %s: accepted (BNWATCH_KAFKA_ACCEPT_NEW_CLUSTER)",
+                        known, current)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(current + "\n", encoding="utf-8")
+        tmp.replace(path)
+    return current
+
+
 def _group_offsets(admin: KafkaAdminClient, group: str, attempts: int = 20) -> dict:
     """Committed offsets of one group; retries while the group coordinator is still loading (a fresh broker
     creates __consumer_offsets on the first group request)."""
@@ -256,7 +479,7 @@ def _group_offsets(admin: KafkaAdminClient, group: str, attempts: int = 20) -> d
 
 
 def consumer_lag(
-    bootstrap: str, group: str, topic: str, admin: KafkaAdminClient | None = None
+    bootstrap: Connection, group: str, topic: str, admin: KafkaAdminClient | None = None
 ) -> dict[int, int]:
     """Lag per partition of `group` on `topic` (end offset - committed offset) and set `kafka_consumergroup_lag`.
 
@@ -293,7 +516,7 @@ class LagReporter:
     nothing — exactly when its lag matters. This thread runs in a process that stays up (the crawler) and asks
     the broker every `interval` seconds, as kafka_exporter would (same metric names, so the same rules apply)."""
 
-    def __init__(self, bootstrap: str, groups_topics: list[tuple[str, str]], interval: float = 15.0):
+    def __init__(self, bootstrap: Connection, groups_topics: list[tuple[str, str]], interval: float = 15.0):
         self.bootstrap = bootstrap
         self.groups_topics = groups_topics
         self.interval = interval
@@ -301,7 +524,7 @@ class LagReporter:
         self._thread: threading.Thread | None = None
 
     @classmethod
-    def for_stages(cls, bootstrap: str, topics, stages=None, interval: float = 15.0) -> "LagReporter":
+    def for_stages(cls, bootstrap: Connection, topics, stages=None, interval: float = 15.0) -> "LagReporter":
         from bnwatch.topics import STAGES
 
         pairs = [(f"{topics.prefix}{s}", topics.stage_io(s)[0]) for s in (stages or STAGES)]

@@ -48,7 +48,10 @@ class LocalKafka:
         controller_port: int = 9094,
         libs_dir: Path | str = DEFAULT_LIBS_DIR,
         java: str | None = None,
+        sasl_users: dict[str, str] | None = None,
     ):
+        """`sasl_users` ({user: password}, the first one also used between broker and itself): the client
+        listener speaks SASL_PLAINTEXT with the PLAIN mechanism and only these users get in."""
         if ALERTMANAGER_PORT in (port, controller_port):
             raise ValueError(f"port {ALERTMANAGER_PORT} is Alertmanager's; pick another for Kafka")
         if port == controller_port:
@@ -58,6 +61,7 @@ class LocalKafka:
         self.controller_port = controller_port
         self.libs_dir = Path(libs_dir).resolve()
         self.java = java or _find_java()
+        self.sasl_users = dict(sasl_users or {})
         self._proc: subprocess.Popen | None = None
 
     # -- paths ---------------------------------------------------------------------------------------------------
@@ -81,6 +85,32 @@ class LocalKafka:
     def bootstrap(self) -> str:
         return f"127.0.0.1:{self.port}"
 
+    @property
+    def listener(self) -> str:
+        return "SASL_PLAINTEXT" if self.sasl_users else "PLAINTEXT"
+
+    def client_config(self) -> dict[str, Any]:
+        """kafka-python connection keywords for this broker (as its first SASL user when it has any)."""
+        config: dict[str, Any] = {"bootstrap_servers": self.bootstrap}
+        if self.sasl_users:
+            user, password = next(iter(self.sasl_users.items()))
+            config.update(security_protocol="SASL_PLAINTEXT", sasl_mechanism="PLAIN",
+                          sasl_plain_username=user, sasl_plain_password=password)
+        return config
+
+    def _sasl_properties(self) -> str:
+        if not self.sasl_users:
+            return ""
+        user, password = next(iter(self.sasl_users.items()))
+        users = " ".join(f'user_{_jaas(u)}="{_jaas(p)}"' for u, p in self.sasl_users.items())
+        jaas = (f'org.apache.kafka.common.security.plain.PlainLoginModule required username="{_jaas(user)}" '
+                f'password="{_jaas(password)}" {users};')
+        return "\n".join([
+            "sasl.enabled.mechanisms=PLAIN",
+            "sasl.mechanism.inter.broker.protocol=PLAIN",
+            f"listener.name.sasl_plaintext.plain.sasl.jaas.config={jaas}",
+        ])
+
     # -- jars and storage -----------------------------------------------------------------------------------------
     def ensure_jars(self) -> None:
         """Build the broker classpath with Maven if the Kafka jar is missing (cold ~18 s, then cached)."""
@@ -102,6 +132,8 @@ class LocalKafka:
             template.replace("@PORT@", str(self.port))
             .replace("@CONTROLLER_PORT@", str(self.controller_port))
             .replace("@DATA_DIR@", str(self.data_dir))
+            .replace("@LISTENER@", self.listener)
+            .replace("@SASL@", self._sasl_properties())
         )
         self.config_file.write_text(text, encoding="utf-8")
         return self.config_file
@@ -161,7 +193,7 @@ class LocalKafka:
             if not _alive(pid, self._proc):
                 self._clear_state()
                 raise KafkaStartError(f"Kafka (pid {pid}) exited during start-up; log tail:\n{self.log_tail()}")
-            if _port_open(self.port) and broker_answers(self.bootstrap):
+            if _port_open(self.port) and broker_answers(**self.client_config()):
                 return
             if time.monotonic() > deadline:
                 raise KafkaStartError(f"Kafka (pid {pid}) not ready after {timeout:.0f} s; log tail:\n{self.log_tail()}")
@@ -215,13 +247,15 @@ class LocalKafka:
         self.state_file.unlink(missing_ok=True)
 
 
-def broker_answers(bootstrap: str, timeout_ms: int = 3000) -> bool:
-    """True if the broker answers a metadata request (the readiness test; an open port is not enough)."""
+def broker_answers(bootstrap: str | None = None, timeout_ms: int = 3000, **client: Any) -> bool:
+    """True if the broker answers a metadata request (the readiness test; an open port is not enough).
+    `client`: kafka-python connection keywords (bootstrap_servers, security ones) instead of `bootstrap`."""
     from kafka import KafkaAdminClient  # imported here so `bnwatch kafka status` stays cheap when nothing runs
 
     try:
         admin = KafkaAdminClient(
-            bootstrap_servers=bootstrap, bootstrap_timeout_ms=timeout_ms, request_timeout_ms=timeout_ms
+            **{"bootstrap_servers": bootstrap, **client}, bootstrap_timeout_ms=timeout_ms,
+            request_timeout_ms=timeout_ms,
         )
     except Exception:
         return False
@@ -241,6 +275,11 @@ def new_cluster_id() -> str:
         cluster_id = base64.urlsafe_b64encode(os.urandom(16)).decode("ascii").rstrip("=")
         if not cluster_id.startswith("-"):
             return cluster_id
+
+
+def _jaas(value: str) -> str:
+    """A value quoted inside a JAAS config line."""
+    return value.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _find_java() -> str:

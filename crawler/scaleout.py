@@ -53,7 +53,7 @@ def crawler_group(prefix: str) -> str:
     return f"{prefix}{GROUP}"
 
 
-def ensure_schedule_topic(bootstrap: str, topic: str, partitions: int) -> int:
+def ensure_schedule_topic(bootstrap, topic: str, partitions: int) -> int:
     """Create the schedule topic with `partitions` partitions, or grow it to that many; returns the count."""
     from kafka.admin import NewPartitions
 
@@ -119,9 +119,11 @@ class OutletAssignment:
     def start(self) -> "OutletAssignment":
         from kafka import KafkaConsumer
 
+        from bnwatch.kafka_client import connection
+
         ensure_schedule_topic(self.bootstrap, self.topic, len(self.outlets))
         self._consumer = KafkaConsumer(
-            bootstrap_servers=self.bootstrap, group_id=self.group, client_id=self.client_id,
+            **connection(self.bootstrap), group_id=self.group, client_id=self.client_id,
             enable_auto_commit=False, auto_offset_reset="latest",
             session_timeout_ms=self.session_timeout_ms, heartbeat_interval_ms=self.heartbeat_interval_ms,
             max_poll_interval_ms=self.max_poll_interval_ms, metadata_max_age_ms=30_000,

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import threading
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Protocol
 
+from bnwatch import metrics
 from bnwatch.config import Settings
 from bnwatch.records import RawPage
 from bnwatch.topics import Topics
 
 Done = Callable[[BaseException | None], None]
+
+log = logging.getLogger(__name__)
+
+#: room for the key, headers and record framing next to a page's JSON when checking it against the topic's limit
+RECORD_OVERHEAD = 1024
 
 
 class Sink(Protocol):
@@ -68,17 +78,85 @@ class JsonlSink:
 
 
 class KafkaSink:
-    """The raw-pages topic: key = canonical URL; the bounded producer blocks rather than letting sends expire."""
+    """The raw-pages topic: key = canonical URL; the bounded producer blocks rather than letting sends expire.
 
-    def __init__(self, bootstrap: str, topic: str):
-        from bnwatch.kafka_client import BoundedProducer
+    A page larger than the topic takes (BNWATCH_RAW_PAGES_MAX_BYTES, the topic's max.message.bytes) is not sent:
+    it is kept whole under `<data dir>/dead-letters/crawl/<sha256>.bin`, a small record naming it (hash, size,
+    URL) goes to `<prefix>dead-letter.crawl` in the stages' dead-letter format (consumers/runners/dead_letters.py,
+    which the crawler may not import, reads it back with `original_value`), and
+    `bnwatch_dead_letter_records{stage="crawl"}` counts it. Its `done` is called once that record is acknowledged,
+    so the seen-store does not fetch it again until it changes.
+    """
+
+    def __init__(self, bootstrap, topic: str, dead_letter_topic: str | None = None, data_dir: Path | None = None,
+                 max_bytes: int | None = None):
+        from bnwatch.kafka_client import MAX_MESSAGE_BYTES, BoundedProducer
 
         self.topic = topic
-        # built from the bootstrap string so it can replace a producer that a failed batch left unusable
+        # built from the bootstrap string or Settings so it can replace a producer that a failed batch left unusable
         self.producer = BoundedProducer(bootstrap)
+        self._target = bootstrap
+        self._dead_letter_topic_ready = False
+        self.max_bytes = max_bytes or (
+            MAX_MESSAGE_BYTES if isinstance(bootstrap, str) else int(bootstrap.raw_pages_max_bytes))
+        self.dead_letter_topic = dead_letter_topic
+        self.dead_letter_dir = Path(data_dir) / "dead-letters" / "crawl" if data_dir is not None else None
 
     def publish(self, page: RawPage, done: Done) -> None:
-        future = self.producer.send(self.topic, page.key(), page.to_json())
+        from kafka.errors import MessageSizeTooLargeError
+
+        value = page.to_json()
+        if len(value) + len(page.key().encode("utf-8")) + RECORD_OVERHEAD > self.max_bytes:
+            self._dead_letter(page, value, done)
+            return
+        try:
+            future = self.producer.send(self.topic, page.key(), value)
+        except MessageSizeTooLargeError:  # the producer's own estimate is larger than ours: the same outcome
+            self._dead_letter(page, value, done)
+            return
+        future.add_callback(lambda _meta: done(None))
+        future.add_errback(lambda exc: done(exc))
+
+    def _dead_letter(self, page: RawPage, value: bytes, done: Done) -> None:
+        if self.dead_letter_topic is None or self.dead_letter_dir is None:
+            metrics.dead_letters.labels("crawl").inc()
+            done(ValueError(f"page of {len(value)} bytes is over the {self.max_bytes}-byte record limit"))
+            return
+        digest = hashlib.sha256(value).hexdigest()
+        path = self.dead_letter_dir / f"{digest}.bin"
+        if not path.exists():
+            self.dead_letter_dir.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_bytes(value)
+            tmp.replace(path)
+        record = {
+            "kind": "dead_letter",
+            "stage": "crawl",
+            "topic": self.topic,
+            "partition": None,
+            "offset": None,
+            "key": page.key(),
+            "url": page.url,
+            "outlet": page.outlet,
+            "value": "",
+            "value_size": len(value),
+            "value_sha256": digest,
+            "value_file": f"dead-letters/crawl/{digest}.bin",
+            "error_type": "MessageSizeTooLargeError",
+            "error": f"RawPage record of {len(value)} bytes is over the raw-pages limit of {self.max_bytes} bytes "
+                     "(BNWATCH_RAW_PAGES_MAX_BYTES)",
+            "timestamp": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+        }
+        log.warning("crawl: %s (%d bytes) over the %d-byte limit: dead-lettered, page kept as %s", page.url,
+                    len(value), self.max_bytes, record["value_file"])
+        metrics.dead_letters.labels("crawl").inc()
+        payload = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        if not self._dead_letter_topic_ready:  # not among Topics.all(): created when first needed
+            from bnwatch.kafka_client import ensure_topics
+
+            ensure_topics(self._target, [self.dead_letter_topic])
+            self._dead_letter_topic_ready = True
+        future = self.producer.send(self.dead_letter_topic, page.key(), payload)
         future.add_callback(lambda _meta: done(None))
         future.add_errback(lambda exc: done(exc))
 
@@ -91,5 +169,6 @@ class KafkaSink:
 
 def sink_from_settings(settings: Settings) -> Sink:
     if settings.kafka_bootstrap:
-        return KafkaSink(settings.kafka_bootstrap, Topics(settings.topic_prefix).raw_pages)
+        topics = Topics(settings.topic_prefix)
+        return KafkaSink(settings, topics.raw_pages, topics.dead_letter("crawl"), settings.data_dir)
     return JsonlSink(settings.data_dir / "spool" / "raw-pages.jsonl")

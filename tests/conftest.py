@@ -57,3 +57,23 @@ def read_topic(kafka_bootstrap):
         return read(kafka_bootstrap, topic, expected, timeout, settle)
 
     return read_here
+
+
+#: the users of the SASL/PLAIN test broker (test credentials, not secrets)
+SASL_USERS = {"bnwatch": "bnwatch-test-password", "other": "other-test-password"}
+
+
+@pytest.fixture(scope="session")
+def sasl_kafka(tmp_path_factory):
+    """A second local broker whose client listener is SASL_PLAINTEXT (PLAIN, users SASL_USERS); started only by
+    the tests that ask for it."""
+    from bnwatch.kafka_local import LocalKafka, free_port
+
+    port = free_port()
+    broker = LocalKafka(tmp_path_factory.mktemp("kafka-sasl"), port=port, controller_port=free_port(exclude=(port,)),
+                        sasl_users=SASL_USERS)
+    broker.start()
+    try:
+        yield broker
+    finally:
+        broker.stop()

@@ -203,7 +203,8 @@ def run_embedded(settings: Settings, outlets: str = "all", follow: bool = True, 
     from consumers.runners.embedded import EmbeddedPipeline
     from crawler.sinks import CallableSink
 
-    pipeline = EmbeddedPipeline(build_stages(settings), settings.data_dir / "dead-letter").start()
+    pipeline = EmbeddedPipeline(build_stages(settings), settings.data_dir / "dead-letter",
+                                dead_letter_max_bytes=settings.raw_pages_max_bytes).start()
     seen = open_seen_store(settings)
     status = StatusReporter("run", settings.status_interval).start()
     try:

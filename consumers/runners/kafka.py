@@ -10,22 +10,21 @@ crash between 2 and 3 redelivers the batch too. So a record can produce its outp
 times; the sinks downstream are idempotent (records are keyed, alerts deduplicated by story and version).
 
 A record the stage cannot handle does not stop the stage: a payload that does not decode (`RecordError`) or whose
-processing raises goes to the stage's dead-letter topic with the error, and the runner goes on. `Drop` is a
+processing raises goes to the stage's dead-letter topic with the error, and the runner goes on. A dead letter
+never exceeds the topic's message limit (it would stall the stage on that record): an original too big to go
+inside is kept under the data directory by hash (consumers.runners.dead_letters). `Drop` is a
 handled record with no output.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
 import logging
 import signal
 import threading
 import time
-import traceback
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
@@ -33,19 +32,33 @@ from kafka.errors import MessageSizeTooLargeError
 from kafka.structs import OffsetAndMetadata
 
 from bnwatch import metrics
-from bnwatch.kafka_client import BoundedProducer, ensure_topics, make_producer
+from bnwatch.kafka_client import BoundedProducer, Connection, connection, ensure_topics, make_producer
 from bnwatch.topics import Topics
+from consumers.runners import dead_letters
 from consumers.stage import Drop, Stage
 
 log = logging.getLogger(__name__)
 
-TRACEBACK_LINES = 20
-#: a dead letter carries the original bytes whole up to this size; a larger value (base64 makes it 4/3 bigger)
-#: would not fit in a Kafka record (MAX_MESSAGE_BYTES) and, failing to send, would stall the stage on that
-#: record forever: it keeps its first DEAD_LETTER_VALUE_HEAD bytes, its size and its SHA-256 instead
-DEAD_LETTER_VALUE_MAX = 32 * 1024 * 1024
-DEAD_LETTER_VALUE_HEAD = 1024 * 1024
 LAG_REPORT_INTERVAL = 15.0
+#: kafka-python's default 45 s session timeout kept a killed stage's partitions orphaned for up to 45 s; 6 s (the
+#: broker's group.min.session.timeout.ms) gets them to a restarted or surviving member in seconds
+SESSION_TIMEOUT_MS = 6000
+
+
+def group_membership(target: Connection, stage_name: str) -> dict[str, Any]:
+    """Session and heartbeat settings of a stage consumer, and static membership when the operator named this
+    process (BNWATCH_KAFKA_GROUP_INSTANCE_ID, e.g. a pod name): a static member restarted under the same id gets
+    its partitions back at once, without a rebalance (it does not leave the group on close, so a stopped and
+    not restarted static member's partitions move after the session timeout)."""
+    session = SESSION_TIMEOUT_MS if isinstance(target, str) else int(target.kafka_session_timeout_ms)
+    membership: dict[str, Any] = {
+        "session_timeout_ms": session,
+        "heartbeat_interval_ms": max(500, session // 3),
+    }
+    instance = None if isinstance(target, str) else target.kafka_group_instance_id
+    if instance:
+        membership["group_instance_id"] = f"{instance}-{stage_name}"
+    return membership
 
 
 class KafkaStageRunner:
@@ -56,7 +69,7 @@ class KafkaStageRunner:
     def __init__(
         self,
         stage: Stage,
-        bootstrap: str,
+        bootstrap: Connection,
         topics: Topics,
         group_id: str | None = None,
         poll_timeout_ms: int = 500,
@@ -66,6 +79,8 @@ class KafkaStageRunner:
         commit_timeout_ms: int = 30_000,
         flush_timeout: float = 60.0,
         max_backoff: float = 30.0,
+        data_dir: str | Path | None = None,
+        dead_letter_max_bytes: int | None = None,
     ):
         self.stage = stage
         self.topics = topics
@@ -78,10 +93,15 @@ class KafkaStageRunner:
         self.commit_timeout_ms = commit_timeout_ms
         self.flush_timeout = flush_timeout
         self.max_backoff = max_backoff
+        #: where dead letters too big for their topic keep their original (Settings.data_dir by default)
+        self.data_dir = Path(data_dir) if data_dir is not None else _default_data_dir(bootstrap)
+        self.dead_letter_max_bytes = dead_letter_max_bytes or dead_letters.dead_letter_max_bytes(
+            bootstrap, producer_config)
         self.consumer = KafkaConsumer(
             self.input_topic,
             **{
-                "bootstrap_servers": bootstrap,
+                **connection(bootstrap),
+                **group_membership(bootstrap, stage.name),
                 "group_id": self.group_id,
                 "client_id": f"bnwatch-{stage.name}",
                 "enable_auto_commit": False,
@@ -176,10 +196,14 @@ class KafkaStageRunner:
         return "ok"
 
     def _dead_letter(self, message, exc: BaseException) -> None:
-        log.warning("%s: %s/%s@%s to dead letters: %s: %s", self.stage.name, message.topic, message.partition,
+        log.warning("%s: %s/%s@%s to dead letters: %s: %.200s", self.stage.name, message.topic, message.partition,
                     message.offset, type(exc).__name__, exc)
-        key = _key_text(message.key) or f"{message.topic}/{message.partition}/{message.offset}"
-        self.producer.send(self.dead_letter_topic, key, dead_letter_payload(self.stage.name, message, exc))
+        key = _key_text(message.key)
+        if key is None or len(key) > dead_letters.KEY_CHARS:
+            key = f"{message.topic}/{message.partition}/{message.offset}"
+        payload = dead_letters.build_dead_letter(self.stage.name, message, exc, max_bytes=self.dead_letter_max_bytes,
+                                                 data_dir=self.data_dir, record_key=key.encode("utf-8"))
+        self.producer.send(self.dead_letter_topic, key, payload)
 
     def _rewind(self, batch) -> None:
         """Seek every still-assigned partition of a failed batch back to the batch start (= the last commit)."""
@@ -208,41 +232,28 @@ class KafkaStageRunner:
             log.debug("%s: lag report skipped: %r", self.stage.name, exc)
 
     def close(self) -> None:
-        """Leave the group without committing (every finished batch is already committed) and close the producer."""
+        """Leave the group without committing (every finished batch is already committed; the LeaveGroup request
+        hands this member's partitions to the others at once) and close the producer."""
         try:
             self.consumer.close(autocommit=False)
         finally:
             self.producer.close()
 
 
-def dead_letter_payload(stage: str, message, exc: BaseException, now: datetime | None = None) -> bytes:
-    """The dead-letter record: enough to see what failed and why, and to replay the original bytes later."""
-    tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).splitlines()[-TRACEBACK_LINES:]
-    value = message.value if message.value is not None else b""
-    size = len(value)
-    truncated = size > DEAD_LETTER_VALUE_MAX
-    if truncated:
-        digest = hashlib.sha256(value).hexdigest()
-        value = value[:DEAD_LETTER_VALUE_HEAD]
-    doc = {
-        "kind": "dead_letter",
-        "stage": stage,
-        "topic": message.topic,
-        "partition": message.partition,
-        "offset": message.offset,
-        "key": _key_text(message.key),
-        "value": base64.b64encode(value).decode("ascii"),
-        "value_size": size,
-        "value_truncated": truncated,
-        "error_type": type(exc).__name__,
-        "error": str(exc)[:10_000],
-        "traceback": "\n".join(tb),
-        "record_timestamp_ms": getattr(message, "timestamp", None),
-        "timestamp": (now or datetime.now(timezone.utc)).isoformat(timespec="milliseconds"),
-    }
-    if truncated:
-        doc["value_sha256"] = digest
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+def dead_letter_payload(stage: str, message, exc: BaseException, now: datetime | None = None, *,
+                        max_bytes: int | None = None, data_dir: str | Path | None = None) -> bytes:
+    """The dead-letter record: enough to see what failed and why, and to replay the original bytes later; never
+    over `max_bytes` (Kafka's default 1 MB unless given): a bigger original is kept under `data_dir` by hash."""
+    return dead_letters.build_dead_letter(stage, message, exc, data_dir=data_dir, now=now,
+                                          max_bytes=max_bytes or dead_letters.KAFKA_DEFAULT_MAX_MESSAGE_BYTES)
+
+
+def _default_data_dir(bootstrap: Connection) -> Path:
+    if isinstance(bootstrap, str):
+        from bnwatch.config import Settings
+
+        return Path(Settings().data_dir)  # BNWATCH_DATA_DIR's default
+    return Path(bootstrap.data_dir)
 
 
 def _key_text(key: bytes | None) -> str | None:
@@ -282,7 +293,7 @@ def run_stage(
     stop_event: threading.Event,
     idle_timeout: float | None = None,
     create_topics: bool = True,
-    partitions: int = 3,
+    partitions: int | None = None,
     **runner_options,
 ) -> None:
     """`bnwatch consume STAGE`: run one stage against `settings.kafka_bootstrap` until stopped, then close it.
@@ -293,8 +304,8 @@ def run_stage(
     topics = Topics(settings.topic_prefix)
     if create_topics:
         names = [name for name in topics.stage_io(stage.name) if name] + [topics.dead_letter(stage.name)]
-        ensure_topics(settings.kafka_bootstrap, names, partitions=partitions)
-    runner = KafkaStageRunner(stage, settings.kafka_bootstrap, topics, **runner_options)
+        ensure_topics(settings, names, partitions=partitions)
+    runner = KafkaStageRunner(stage, settings, topics, **runner_options)
     try:
         runner.run(stop_event, idle_timeout=idle_timeout)
     finally:
