@@ -6,7 +6,7 @@ from __future__ import annotations
 import platform
 import threading
 
-from prometheus_client import REGISTRY, Counter, Gauge, Histogram, start_http_server
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
 from bnwatch.topics import STAGES
 
@@ -87,6 +87,20 @@ consumer_lag = Gauge(
 rule_matches = Counter(
     "bnwatch_rule_matches", "Articles that matched a watch rule and joined a story, by outlet", ["rule", "outlet"]
 )
+# The canary (`bnwatch outlets check`, bnwatch/app/canary.py): per outlet, how many of the newest articles it
+# checked and, per field (title, body, published_at, language), how many were ok / missing / suspicious in the last
+# run. Gauges: each run replaces the previous counts. canary_registry holds only these, for --textfile.
+canary_articles = Gauge("bnwatch_canary_articles", "Articles the last canary run checked per outlet", ["outlet"])
+canary_fields = Gauge(
+    "bnwatch_canary_fields", "Articles of the last canary run per field and outcome (ok, missing, suspicious)",
+    ["outlet", "field", "outcome"],
+)
+canary_last_run = Gauge(
+    "bnwatch_canary_last_run_timestamp_seconds", "Unix time of the last canary run of an outlet", ["outlet"]
+)
+canary_registry = CollectorRegistry(auto_describe=True)
+for _collector in (canary_articles, canary_fields, canary_last_run):
+    canary_registry.register(_collector)
 # Which version runs where (Grafana, upgrade checks): constant 1, one series per process.
 build_info = Gauge("bnwatch_build_info", "bnwatch build information (always 1)", ["version", "python"])
 
