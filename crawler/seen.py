@@ -4,9 +4,10 @@ An article is fetched again only when its discovery stamp (sitemap lastmod, feed
 due, and published again only when its content changed, so a restarted crawler never republishes an unchanged
 article.
 
-"Content" is the article's title and body paragraphs as the outlet's selectors find them (`content_fingerprint`),
-not the page bytes: real article pages change around the article all the time (masthead date, "latest news"
-and related lists, ad slots), and that is not an update. When the selectors find nothing (layout changed,
+"Content" is the article's title and body paragraphs as the outlet's selectors find them
+(`bnwatch.extract.fingerprint`, versioned: see `SeenStore.content_unchanged`), not the page bytes: real article
+pages change around the article all the time (masthead date, "latest news" and related lists, ad slots), and
+that is not an update. When the selectors find nothing (layout changed,
 no selectors yet) the whole page is compared instead.
 
 Re-checks: an article published for the first time is fetched again at fixed ages (by default +1 h, +6 h and
@@ -16,7 +17,6 @@ source does not stamp — a feed that only gives pubDate, a listing page — is 
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import sqlite3
 import threading
@@ -25,9 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from lxml import etree
-
-from bnwatch.html_depth import deeper_than
+from bnwatch.extract import Page, fingerprint, fingerprint_version
 
 DEFAULT_RECHECK_AFTER: tuple[float, ...] = (3600.0, 6 * 3600.0, 24 * 3600.0)
 
@@ -122,13 +120,29 @@ class SeenStore:
 
     def content_unchanged(self, url: str, fingerprint: str | None, body: bytes) -> bool:
         """True when `url` was published with this content: same fingerprint when both have one, else the same
-        page bytes."""
+        page bytes.
+
+        Fingerprints carry their algorithm's version ("v2:…"; a value without a prefix is v1). Two versions
+        cannot be compared, so a stored fingerprint of another version counts as unchanged and is replaced by
+        the new one (`_adopt`): the first fetch after an upgrade re-bases the article, the next real edit is
+        compared like with like and published. Without this, an upgrade would republish every stored article
+        at its next re-check. The price: an edit made between the old release's last fetch and the new one's
+        first is only published with the article's next change."""
         row = self.get(url)
         if row is None:
             return False
         if fingerprint is not None and row.fingerprint is not None:
+            if fingerprint_version(fingerprint) != fingerprint_version(row.fingerprint):
+                self._adopt(url, row.fingerprint, fingerprint)
+                return True
             return fingerprint == row.fingerprint
         return row.body_hash == self.body_hash(body)
+
+    def _adopt(self, url: str, old: str, new: str) -> None:
+        """Replace a fingerprint of another algorithm version by the current one (see content_unchanged)."""
+        with self._lock:
+            if not self._closed:
+                self._db.execute("UPDATE seen SET fingerprint=? WHERE url=? AND fingerprint=?", (new, url, old))
 
     def count(self) -> int:
         with self._lock:
@@ -252,57 +266,16 @@ class SeenStore:
 # -- content fingerprint ---------------------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=2048)
-def _xpath(css: str):
-    """An outlet selector compiled once: parsel's own CSS→XPath translation (so `::text` means what it means in
-    parsel), evaluated by lxml without parsel's per-call translation and compilation (most of the fingerprint's
-    cost was there, for every page). The crawler calls it from its one reactor thread."""
-    from parsel.csstranslator import HTMLTranslator
-
-    return etree.XPath(HTMLTranslator().css_to_xpath(css), smart_strings=False)
-
-
-_DESCENDANT_TEXT = etree.XPath(".//text()", smart_strings=False)
-
-
-def _texts(root, css: str) -> list[str]:
-    found = _xpath(css)(root)
-    if "::" in css:  # text nodes; an element a mixed selector list also matched is its HTML, as in parsel
-        return [" ".join((t if isinstance(t, str) else etree.tostring(t, encoding="unicode", method="html",
-                                                                     with_tail=False)).split()) for t in found]
-    return [" ".join(" ".join(_DESCENDANT_TEXT(el)).split()) for el in found if hasattr(el, "tag")]
+@dataclass(frozen=True)
+class _Selectors:
+    selectors: dict
+    drop: tuple
+    boilerplate_text: tuple
 
 
 def content_fingerprint(body: bytes, selectors: dict[str, str], drop: Iterable[str] = (),
                         boilerplate: Iterable[str] = (), encoding: str = "utf-8") -> str | None:
-    """A hash of the article itself — title and body paragraphs found by the outlet's selectors, with the
-    outlet's `drop` elements removed and boilerplate paragraphs skipped — or None when the body selector finds
-    nothing or the page nests deeper than the parser keeps (then callers compare whole pages). Parsed the way
-    parsel parses (lxml's HTML parser)."""
-    body_css = selectors.get("body")
-    if not body_css:
-        return None
-    from parsel import Selector
-
-    try:
-        root = Selector(text=body.decode(encoding, errors="replace")).root
-        if deeper_than(root):  # the parser cut the page there: compare the whole page instead (bnwatch.html_depth)
-            return None
-        title = _texts(root, selectors["title"])[:1] if selectors.get("title") else []
-    except Exception:  # noqa: BLE001 - not HTML we can parse, or a selector lxml rejects: no fingerprint
-        return None
-    for css in drop:
-        try:
-            for el in _xpath(css)(root):
-                el.drop_tree()
-        except Exception:  # noqa: BLE001 - a selector that matches nothing droppable
-            pass
-    prefixes = tuple(boilerplate)
-    paras = [p for p in _texts(root, body_css) if p and p.replace("\xa0", "").strip() and not p.startswith(prefixes)]
-    if not paras:
-        return None
-    digest = hashlib.sha256()
-    for part in (*title, "\x1e", *paras):
-        digest.update(part.encode("utf-8"))
-        digest.update(b"\x1f")
-    return digest.hexdigest()[:32]
+    """bnwatch.extract.fingerprint for bare selectors (the crawler passes its Outlet directly); the page bytes
+    are read as `encoding`, undecodable bytes replaced."""
+    outlet = _Selectors(dict(selectors), tuple(drop), tuple(boilerplate))
+    return fingerprint(Page(body.decode(encoding, errors="replace")), outlet)

@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from bnwatch import metrics
+from bnwatch.extract import (CHALLENGE, ERROR_PAGE, NO_TEXT, SECTION_FRONT, TOO_DEEP, UNDECODABLE, NotAnArticle,
+                             extract_article)
 from bnwatch.outlets import Registry, default_registry
 from bnwatch.records import Article, RawPage, Record
 from bnwatch.textnorm import fold
 from consumers.stage import Drop
-
-from .extract import CHALLENGE, ERROR_PAGE, NO_TEXT, SECTION_FRONT, TOO_DEEP, UNDECODABLE, NotAnArticle, extract
 
 HTTP_ERROR = "http_error"
 #: every `reason` label of bnwatch_not_articles_total (the extractor's codes and ours)
@@ -55,9 +55,9 @@ class CleanStage:
             metrics.not_articles.labels(outlet, HTTP_ERROR).inc()
             raise Drop(f"not an article: HTTP status {record.status}")
         try:
-            ex = extract(record.body, url=record.url, outlet=record.outlet or None, headers=record.headers,
-                         fetched_at=_parse_time(record.fetched_at), registry=self.registry,
-                         declared_encoding=record.declared_encoding)
+            ex = extract_article(record.body, record.outlet or None, record.url, headers=record.headers,
+                                 fetched_at=_parse_time(record.fetched_at), registry=self.registry,
+                                 declared_encoding=record.declared_encoding)
         except NotAnArticle as exc:
             metrics.not_articles.labels(outlet, exc.reason).inc()
             raise Drop(f"not an article: {exc}") from None

@@ -1,17 +1,55 @@
+import pytest
+
+from bnwatch.extract import CHALLENGE, NotAnArticle, extract
+from bnwatch.extract.verdicts import CHALLENGE_MARKERS, CHALLENGE_TITLES, page_verdict
+from bnwatch.outlets import Registry
 from crawler.challenge import challenge_reason
-from tests.fixtures.paths import CORPUS_PAGES as CORPUS
+from tests.fixtures.paths import real_page
 
 
 def test_real_cloudflare_challenge_page_is_recognised():
-    body = (CORPUS / "banglanews24" / "cloudflare_challenge_opinion.html").read_bytes()
+    body = real_page("banglanews24/cloudflare_challenge_opinion.html").read_bytes()
     assert challenge_reason(200, body) == "cloudflare-challenge"
     assert challenge_reason(403, body) == "cloudflare-challenge"
+    assert page_verdict(body.decode("utf-8")) == CHALLENGE
 
 
 def test_real_article_page_is_not_a_challenge():
-    body = (CORPUS / "ukbdnews" / "article_2020-08_23646.html").read_bytes()
+    body = real_page("ukbdnews/article_2020-08_23646.html").read_bytes()
     assert challenge_reason(200, body) is None
+    assert page_verdict(body.decode("utf-8")) is None
 
 
 def test_bare_403_wall():
     assert challenge_reason(403, b"<html><body>Forbidden</body></html>") == "http-403"
+
+
+_INTERSTITIAL = "<html><head><title>{title}</title><script src='https://cdn.example/{marker}/x.js'></script></head>" \
+                "<body><p>Checking…</p></body></html>"
+_ARTICLE = ("<html><head><title>খবর</title><script src='https://cdn.example/{marker}/x.js'></script></head><body>"
+            "<article><h1>শিরোনাম</h1>" + "<p>ঢাকায় আজ নতুন ঘোষণা এসেছে, জানিয়েছে মন্ত্রণালয়।</p>" * 8 +
+            "</article></body></html>")
+
+
+@pytest.mark.parametrize("marker,kind", CHALLENGE_MARKERS)
+def test_one_marker_list_for_the_crawler_and_the_clean_stage(marker, kind):
+    """Every marker of the one list is recognised by both sides (issue #15: they had different lists)."""
+    page = _INTERSTITIAL.format(title="site", marker=marker)
+    assert challenge_reason(200, page.encode()) == kind
+    assert page_verdict(page) == CHALLENGE
+    with pytest.raises(NotAnArticle) as caught:
+        extract(page, registry=Registry([]))
+    assert caught.value.reason == CHALLENGE
+    # an article page that loads the same script (Cloudflare injects them) is an article on both sides
+    article = _ARTICLE.format(marker=marker)
+    assert challenge_reason(200, article.encode()) is None
+    assert page_verdict(article) is None
+
+
+@pytest.mark.parametrize("title", ["Just a moment...", "Attention Required! | Cloudflare", "DDoS-Guard",
+                                   "Please wait..."])
+def test_challenge_titles_are_recognised_on_both_sides(title):
+    page = _INTERSTITIAL.format(title=title, marker="nothing")
+    kinds = {kind for pattern, kind in CHALLENGE_TITLES if pattern.match(title.lower())}
+    assert len(kinds) == 1 and challenge_reason(200, page.encode()) in kinds
+    assert page_verdict(page) == CHALLENGE

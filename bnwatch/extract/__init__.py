@@ -1,0 +1,139 @@
+"""The extraction library: an HTML page → article fields, and the content fingerprint the crawler compares.
+
+Shared by the crawler (fingerprint, challenge verdicts), the clean stage and `bnwatch extract`; it imports neither
+crawler nor consumers. A page is parsed once (`page.Page`); outlet selectors have one interpreter
+(`selectors`); every field is its own fallback chain — outlet selector → JSON-LD → meta → generic — in its own
+module (`title`, `dates`, `authors`, `section`, `credit`, `body`); `verdicts` says when a page holds no article
+(NotAnArticle(reason), `reason` a short stable code fit for a metric label).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from urllib.parse import urljoin
+
+from bnwatch.outlets import Outlet, Registry, default_registry
+from bnwatch.textnorm import fold
+
+from .authors import clean_authors, find_authors
+from .body import BodyFacts, clean_paragraphs, raw_paragraphs
+from .credit import credit_anywhere, selector_credit
+from .dateparse import DEFAULT_TZ, to_iso
+from .dates import find_dates
+from .extraction import Extraction
+from .page import Page
+from .section import declared_section, printed_section
+from .selectors import elements
+from .site import detect_language, find_outlet, site_names
+from .text import clean, element_paragraphs
+from .title import find_title
+from .verdicts import (CHALLENGE, ERROR_PAGE, MIN_BODY_CHARS, NO_TEXT, SECTION_FRONT, TOO_DEEP, UNDECODABLE,
+                       NotAnArticle, is_section_front)
+
+__all__ = ["CHALLENGE", "ERROR_PAGE", "NO_TEXT", "SECTION_FRONT", "TOO_DEEP", "UNDECODABLE", "Extraction",
+           "FINGERPRINT_VERSION", "NotAnArticle", "Page", "extract", "extract_article", "extract_page",
+           "fingerprint", "fingerprint_version"]
+
+
+def extract_article(page: Page | bytes | str, outlet: str | None = None, url: str | None = None, *,
+                    headers: dict | None = None, fetched_at: datetime | None = None,
+                    registry: Registry | None = None, declared_encoding: str | None = None) -> Extraction:
+    """The article of one page, every field from its own module. Raises NotAnArticle."""
+    if not isinstance(page, Page):
+        page = Page.from_html(page, headers, declared_encoding)
+    if registry is None:  # a bad outlet file raises (OutletError): never extract without the outlets' selectors
+        registry = default_registry()
+    site = find_outlet(registry, page, url, outlet)
+    tz = site.timezone if site else DEFAULT_TZ
+    selectors = site.selectors if site else {}
+    canonical = page.canonical_href
+    if canonical and url:
+        canonical = urljoin(url, canonical)
+    page_url = url or canonical
+
+    title = find_title(page, selectors, site_names(site, page, page_url))
+    dates = find_dates(page, selectors, title, tz, url=page_url, fetched_at=fetched_at, keep_offset=site is None)
+    authors = find_authors(page, selectors, title)
+    section = declared_section(page, selectors)
+    credit = selector_credit(page, selectors)
+
+    # the body last: it drops the outlet's `drop` elements from the tree
+    paragraphs, method = raw_paragraphs(page, site, selectors, page_url)
+    facts = BodyFacts()
+    paragraphs = clean_paragraphs(paragraphs, title=title, authors=authors,
+                                  boilerplate=site.boilerplate_text if site else (), facts=facts)
+    section = section or facts.section or printed_section(page, title)
+    if not authors and not selectors.get("authors") and facts.byline:
+        authors = clean_authors([facts.byline])
+    credit = credit or facts.credit or (None if selectors.get("credit") else credit_anywhere(page))
+
+    body_chars = sum(len(p) for p in paragraphs)
+    if method == "trafilatura" and is_section_front(page, paragraphs):
+        raise NotAnArticle(SECTION_FRONT, "a listing of headlines, no article")
+    if body_chars < MIN_BODY_CHARS and not (title and body_chars >= 40 and method != "trafilatura"):
+        raise NotAnArticle(NO_TEXT, f"{body_chars} characters of body text")
+
+    language = (site.language if site and site.language
+                else detect_language(title + " " + " ".join(paragraphs), page.html_lang))
+    return Extraction(
+        url=page_url, canonical_url=canonical or page_url, outlet=site.id if site else None, title=title,
+        paragraphs=paragraphs, published_at=to_iso(dates.published), updated_at=to_iso(dates.updated),
+        authors=authors, section=clean(fold(section)).strip(" ।.") if section else None,
+        credited_source=clean(fold(credit)) if credit else None, language=language, method=method,
+        decode=page.decoded, date_confidence=0.5 if dates.calendar_mismatch else 1.0)
+
+
+def extract(page: Page | bytes | str, outlet: str | None = None, url: str | None = None, **options) -> dict:
+    """The `bnwatch extract` JSON object of one page (url, outlet, title, body, published_at, updated_at, authors,
+    section, credited_source, language). Raises NotAnArticle."""
+    return extract_article(page, outlet, url, **options).as_dict()
+
+
+def extract_page(html: bytes | str, url: str | None = None, outlet: str | None = None, **options) -> dict:
+    """`extract` with the argument order of the first public entry (html, url, outlet)."""
+    return extract_article(html, outlet, url, **options).as_dict()
+
+
+# -- content fingerprint -----------------------------------------------------------------------------------------
+
+#: The fingerprint algorithm's version, carried as the value's prefix ("v2:<hex>"). v1 (no prefix) read `::text`
+#: as the element's own text nodes; v2 reads selectors as extraction does (bnwatch.extract.selectors).
+FINGERPRINT_VERSION = "v2"
+
+
+def fingerprint_version(value: str | None) -> str | None:
+    """"v2" for "v2:…", "v1" for an unprefixed value stored by releases before versioning, None for None."""
+    if value is None:
+        return None
+    head, sep, _ = value.partition(":")
+    return head if sep else "v1"
+
+
+def fingerprint(page: Page | bytes | str, outlet: Outlet) -> str | None:
+    """A hash of the article itself — the title and body paragraphs the outlet's selectors find, read exactly
+    as extraction reads them (after the outlet's `drop` list; boilerplate paragraphs skipped) — prefixed with
+    FINGERPRINT_VERSION; None when the outlet has no body selector, the selector finds nothing, or the page nests
+    deeper than the parser keeps (callers then compare whole pages). Applies the drop list to `page`'s tree."""
+    body_css = outlet.selectors.get("body")
+    if not body_css:
+        return None
+    try:
+        if not isinstance(page, Page):
+            page = Page(page.decode("utf-8", errors="replace") if isinstance(page, bytes) else page)
+        if page.too_deep:  # the parser cut the page there (bnwatch.html_depth)
+            return None
+        title = page.select(outlet.selectors.get("title"))[:1]
+        page.drop(outlet.drop)
+        prefixes = tuple(outlet.boilerplate_text)
+        paras = [p for el in elements(page.root, body_css) for p in element_paragraphs(el)
+                 if not p.startswith(prefixes)]
+    except Exception:  # noqa: BLE001 - not HTML we can parse: no fingerprint
+        return None
+    if not paras:
+        return None
+    digest = hashlib.sha256()
+    for part in (*title, "\x1e", *paras):
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\x1f")
+    return f"{FINGERPRINT_VERSION}:{digest.hexdigest()[:32]}"

@@ -1,0 +1,127 @@
+"""Text helpers every field shares: whitespace folding, the paragraphs of an element, page chrome tests."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from bnwatch.textnorm import nfc
+
+_WS = re.compile(r"[ \t\r\n\f\v\u00a0\u2000-\u200a\u202f\u3000]+")
+_EDGE = "\u200b\u200c\u200d\u2060\ufeff \u00a0"
+#: what _WS.sub would change: any whitespace but a lone space (a one-space run is replaced by one space)
+_WS_CHANGES = re.compile(r"[\t\r\n\f\v\u00a0\u2000-\u200a\u202f\u3000]|  ")
+_STRIP = _EDGE + "\t\r\n"
+
+
+def clean(text: str | None) -> str:
+    """Whitespace runs folded to one space, zero-width and space characters stripped at both ends."""
+    if not text:
+        return ""
+    if _WS_CHANGES.search(text):
+        text = _WS.sub(" ", text)
+    return text.strip(_STRIP)
+
+
+def n(s: str) -> str:
+    """NFC, for patterns written in Bengali (so they match folded text)."""
+    return unicodedata.normalize("NFC", s)
+
+
+_NON_WORD = re.compile(r"\W+")
+
+
+def comparable(text: str) -> str:
+    """Letters and digits only, NFC, case-folded: for "is this the headline again?" tests."""
+    return _NON_WORD.sub("", nfc(text)).casefold()
+
+
+BLOCK = {"p", "div", "section", "article", "main", "header", "footer", "aside", "nav", "h1", "h2", "h3", "h4",
+         "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "table", "thead", "tbody", "tr",
+         "td", "th", "figure", "figcaption", "br", "hr", "center", "address", "details", "summary", "form"}
+SKIP = {"script", "style", "noscript", "template", "iframe", "button", "svg", "select", "input", "textarea",
+        "object", "embed", "canvas", "video", "audio", "picture", "img", "link", "meta", "head", "title"}
+JUNK_ATTR = re.compile(
+    r"(?:^|[\s_-])(?:share|sharing|social|sharethis|addtoany|a2a|related|relatedpost|more-?news|also-?read|"
+    r"read-?more|advert|advertisement|ads|adsbygoogle|ad-?slot|ad-?container|banner|comments?|comment-?box|"
+    r"disqus|fb-comments|newsletter|subscribe|print-?btn|breadcrumbs?|tags?|tag-?list|post-?tags|pagination|"
+    r"popular|trending|most-?read|sidebar|widget|hidden-print|author-?box|social-?icons)(?:$|[\s_-])", re.I)
+
+
+def is_junk(el) -> bool:
+    """An element whose class/id says share/related/ad/comment/sidebar."""
+    attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
+    if not attrs.strip():
+        return False
+    return bool(JUNK_ATTR.search(attrs))
+
+
+def in_chrome(el) -> bool:
+    """Inside header/nav/footer/aside: page chrome, never the article."""
+    for anc in el.iterancestors():
+        tag = anc.tag.lower() if isinstance(anc.tag, str) else ""
+        if tag in ("header", "nav", "footer", "aside"):
+            return True
+    return False
+
+
+def element_paragraphs(el, *, skip_junk: bool = True) -> list[str]:
+    """Paragraph texts of an lxml element: block elements and <br> break lines; scripts, styles, forms and
+    (optionally) elements whose class/id says share/related/ad/comment are skipped."""
+    out: list[str] = []
+    buf: list[str] = []
+
+    def flush() -> None:
+        text = clean("".join(buf))
+        buf.clear()
+        if text:
+            out.append(text)
+
+    # an explicit stack, not recursion: a page may nest thousands of inline tags inside one paragraph.
+    # (node, False) = enter the node; (node, True) = leave it (close its block, then its tail text follows)
+    stack: list[tuple[Any, bool]] = [(el, False)]
+    while stack:
+        node, leaving = stack.pop()
+        root = node is el
+        if leaving:
+            if isinstance(node.tag, str) and node.tag.lower().rsplit("}", 1)[-1] in BLOCK:
+                flush()
+            if not root and node.tail:
+                buf.append(node.tail)
+            continue
+        tag = node.tag if isinstance(node.tag, str) else None
+        if tag is not None:
+            tag = tag.lower().rsplit("}", 1)[-1]
+            if not (tag in SKIP or (skip_junk and not root and is_junk(node))):
+                if tag in BLOCK:
+                    flush()
+                if node.text:
+                    buf.append(node.text)
+                stack.append((node, True))
+                stack.extend((child, False) for child in reversed(node))
+                continue
+        if not root and node.tail:
+            buf.append(node.tail)
+    flush()
+    return out
+
+
+def element_text(el) -> str:
+    """The full text of an element, descendants included, whitespace folded (what a selector's `::text` means)."""
+    return clean(" ".join(element_paragraphs(el, skip_junk=False)))
+
+
+def headline_like(p: str) -> bool:
+    """Short and without a sentence end: a linked headline, not a sentence of copy."""
+    return len(p) < 160 and not re.search("[।?!]\\s*$", p) and "।" not in p
+
+
+def short_texts(page, xpath: str, limit: int = 200):
+    """(element, NFC text) for elements outside header/nav/footer whose text is short."""
+    for el in page.xpath(xpath)[:200]:
+        if isinstance(el, str) or in_chrome(el):
+            continue
+        text = clean(unicodedata.normalize("NFC", " ".join(element_paragraphs(el, skip_junk=False))))
+        if text and len(text) <= limit:
+            yield el, text
