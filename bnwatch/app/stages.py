@@ -1,31 +1,51 @@
-"""Build the consumer stages from the configuration, the same way for the Kafka and the embedded runners."""
+"""Build the consumer stages from the configuration, the same way for the Kafka and the embedded runners: each
+stage's factory is the dotted path bnwatch/topology.py declares (bnwatch/ does not import consumers/)."""
 
 from __future__ import annotations
 
+from importlib import import_module
+from typing import Any
+
+from bnwatch import topology
 from bnwatch.config import Settings
-from bnwatch.topics import STAGES
 
 
-def build_stage(name: str, settings: Settings):
-    if name == "clean":
-        from consumers.clean.stage import CleanStage
-
-        return CleanStage()
-    if name == "tag":
-        from consumers.tag.stage import TagStage
-
-        return TagStage(rules=settings.rules_file)
-    if name == "stories":
-        from consumers.stories import StoryStage
-
-        return StoryStage(settings.data_dir / "stories" / "stories.sqlite3")
-    if name == "notify":
-        from bnwatch.app.checks import subscriber_references
-        from consumers.notify.stage import NotifyStage
-
-        return NotifyStage.from_settings(settings, validate_subscribers=subscriber_references(settings))
-    raise ValueError(f"unknown stage {name!r}; expected one of {STAGES}")
+def resolve(path: str):
+    """'package.module:callable' -> the callable."""
+    module, _, attr = path.partition(":")
+    target: Any = import_module(module)
+    for part in attr.split("."):
+        target = getattr(target, part)
+    return target
 
 
-def build_stages(settings: Settings, names: tuple[str, ...] = STAGES) -> list:
-    return [build_stage(n, settings) for n in names]
+def build_stage(name: str, settings: Settings, worker: Any = None):
+    """The stage `name` of the topology, given its running worker when it has one (see start_workers)."""
+    factory = resolve(topology.stage(name).factory)
+    return factory(settings) if worker is None else factory(settings, worker=worker)
+
+
+def build_stages(settings: Settings, names: tuple[str, ...] | None = None, workers: dict | None = None) -> list:
+    """The stages in pipeline order (all of them unless `names`)."""
+    workers = workers or {}
+    return [build_stage(n, settings, workers.get(n)) for n in (names if names is not None else topology.stage_names())]
+
+
+def start_workers(settings: Settings, names: tuple[str, ...] | None = None) -> dict:
+    """Start the workers that run beside the named stages (all by default): {stage name: worker}. The caller
+    closes them after their stages."""
+    wanted = names if names is not None else topology.stage_names()
+    workers: dict = {}
+    try:
+        for spec in topology.stages():
+            if spec.worker and spec.name in wanted:
+                workers[spec.name] = resolve(spec.worker)(settings)
+    except BaseException:
+        close_workers(workers)
+        raise
+    return workers
+
+
+def close_workers(workers: dict) -> None:
+    for worker in workers.values():
+        worker.close()

@@ -1,8 +1,9 @@
 """The embedded runner: the same stages as in Kafka mode, wired by an in-process queue in one process.
 
-Used by `bnwatch run` and `bnwatch demo` when no Kafka is configured. A submitted record flows through every
-stage in order; each stage's outputs are the next stage's inputs. Outcomes are counted exactly as the Kafka
-runner counts them, and a record a stage cannot handle is appended to that stage's dead-letter file
+Used by `bnwatch run` and `bnwatch demo` when no Kafka is configured. A submitted record flows through the
+stages in the order given (bnwatch/topology.py's, from bnwatch/app/stages.build_stages); each stage's outputs are
+the next stage's inputs, and a stage's worker (notify's delivery) runs on its own thread, started by the caller.
+Outcomes are decided and counted by consumers/stage.py, as in the Kafka runner, and a record a stage cannot handle is appended to that stage's dead-letter file
 (<dead_letter_dir>/<stage>.jsonl) while the pipeline goes on: the record whole when its JSON is at most
 `dead_letter_max_bytes`, else kept beside as <dead_letter_dir>/<stage>/<sha256>.bin (named in the line), with the
 error text and traceback tail bounded, so one huge page never makes a line of tens of megabytes. `done` is called
@@ -24,14 +25,14 @@ from typing import Callable
 from bnwatch import metrics
 from bnwatch.records import Record
 from consumers.runners.dead_letters import KAFKA_DEFAULT_MAX_MESSAGE_BYTES, bounded_error, keep_original
-from consumers.stage import Drop, Stage
+from consumers.stage import Stage, count, handle
 
 logger = logging.getLogger(__name__)
 Done = Callable[[BaseException | None], None]
 
 
 class EmbeddedPipeline:
-    def __init__(self, stages: list[Stage], dead_letter_dir: str | Path, idle_hook_interval: float = 1.0,
+    def __init__(self, stages: list[Stage], dead_letter_dir: str | Path,
                  dead_letter_max_bytes: int = KAFKA_DEFAULT_MAX_MESSAGE_BYTES):
         self.stages = stages
         for stage in stages:
@@ -41,7 +42,6 @@ class EmbeddedPipeline:
         self.dead_letter_max_bytes = dead_letter_max_bytes
         self._queue: queue.Queue[tuple[Record, Done | None] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
-        self._idle_hook_interval = idle_hook_interval
         self._pending = 0
         self._pending_lock = threading.Condition()
 
@@ -81,45 +81,26 @@ class EmbeddedPipeline:
     # -- processing ----------------------------------------------------------------------------------------------
 
     def _loop(self) -> None:
-        last_idle = 0.0
         while True:
-            try:
-                item = self._queue.get(timeout=self._idle_hook_interval)
-            except queue.Empty:
-                item = ()
+            item = self._queue.get()
             if item is None:
                 return
-            if item:
-                record, done = item
-                error = None
-                try:
-                    self.process(record)
-                except BaseException as exc:  # never let one record stop the pipeline
-                    error = exc
-                    logger.exception("embedded pipeline failed on %s", getattr(record, "url", record))
-                finally:
-                    if done is not None:
-                        try:
-                            done(error)
-                        except Exception:
-                            logger.exception("done callback failed")
-                    with self._pending_lock:
-                        self._pending -= 1
-                        self._pending_lock.notify_all()
-            now = time.monotonic()
-            if now - last_idle >= self._idle_hook_interval:
-                last_idle = now
-                self._idle_hooks()
-
-    def _idle_hooks(self) -> None:
-        """Give stages with background duties (the notifier's retry of due deliveries) their turn."""
-        for stage in self.stages:
-            hook = getattr(stage, "dispatch_due", None)
-            if hook:
-                try:
-                    hook()
-                except Exception:
-                    logger.exception("%s idle hook failed", stage.name)
+            record, done = item
+            error = None
+            try:
+                self.process(record)
+            except BaseException as exc:  # never let one record stop the pipeline
+                error = exc
+                logger.exception("embedded pipeline failed on %s", getattr(record, "url", record))
+            finally:
+                if done is not None:
+                    try:
+                        done(error)
+                    except Exception:
+                        logger.exception("done callback failed")
+                with self._pending_lock:
+                    self._pending -= 1
+                    self._pending_lock.notify_all()
 
     def process(self, record: Record) -> list[Record]:
         """Run one record through every stage; returns the last stage's outputs."""
@@ -134,24 +115,13 @@ class EmbeddedPipeline:
         return batch
 
     def _run_stage(self, stage: Stage, record: Record) -> list[Record]:
-        t0 = time.perf_counter()
-        try:
-            out = stage.process(record)
-        except Drop as drop:
-            metrics.records_processed.labels(stage.name, "dropped").inc()
-            logger.debug("%s dropped %s: %s", stage.name, getattr(record, "url", ""), drop.reason)
-            return []
-        except Exception as exc:
-            metrics.records_processed.labels(stage.name, "failed").inc()
-            self._dead_letter(stage.name, record, exc)
-            return []
-        finally:
-            metrics.stage_duration.labels(stage.name).observe(time.perf_counter() - t0)
-        metrics.records_processed.labels(stage.name, "ok").inc()
-        return list(out)
+        handled = handle(stage, record)
+        if handled.error is not None:
+            self._dead_letter(stage.name, record, handled.error)
+        count(stage.name, {handled.outcome: 1})
+        return handled.outputs
 
     def _dead_letter(self, stage: str, record: Record, exc: BaseException) -> None:
-        metrics.dead_letters.labels(stage).inc()
         error, tb = bounded_error(exc)
         entry = {
             "stage": stage,

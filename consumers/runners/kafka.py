@@ -35,7 +35,7 @@ from bnwatch import metrics
 from bnwatch.kafka_client import BoundedProducer, Connection, connection, ensure_topics, make_producer
 from bnwatch.topics import Topics
 from consumers.runners import dead_letters
-from consumers.stage import Drop, Stage
+from consumers.stage import FAILED, OK, Stage, count, handle
 
 log = logging.getLogger(__name__)
 
@@ -85,8 +85,7 @@ class KafkaStageRunner:
         self.stage = stage
         self.topics = topics
         metrics.start_stage_series(stage.name)
-        self.input_topic, self.output_topic = topics.stage_io(stage.name)
-        self.dead_letter_topic = topics.dead_letter(stage.name)
+        self.input_topic, self.output_topic, self.dead_letter_topic = stage_topics(topics, stage.name)
         self.group_id = group_id or f"{topics.prefix}{stage.name}"
         self.poll_timeout_ms = poll_timeout_ms
         self.max_records = max_records
@@ -160,40 +159,34 @@ class KafkaStageRunner:
             self.producer.abandon()
             self._rewind(batch)
             raise
-        for outcome, count in outcomes.items():
-            metrics.records_processed.labels(self.stage.name, outcome).inc(count)
-        if outcomes["failed"]:
-            metrics.dead_letters.labels(self.stage.name).inc(outcomes["failed"])
+        count(self.stage.name, outcomes)
         return sum(outcomes.values())
 
     def _handle(self, message) -> str:
         """One input message → its outputs (queued, not yet acknowledged). Returns ok, dropped or failed."""
-        began = time.perf_counter()
+        handled = handle(self.stage, message.value, f"{message.topic}/{message.partition}@{message.offset}",
+                         decode=True)
+        if handled.outcome != OK:
+            if handled.error is not None:
+                self._dead_letter(message, handled.error)
+            return handled.outcome
         try:
-            record = self.stage.input_type.from_json(message.value)
-            outputs = self.stage.process(record)
-            payloads = [(out.key(), out.to_json()) for out in outputs or ()]
-        except Drop as drop:
-            log.debug("%s: dropped %s/%s@%s: %s", self.stage.name, message.topic, message.partition,
-                      message.offset, drop.reason)
-            return "dropped"
-        except Exception as exc:  # RecordError (poison message) or a bug in the stage: dead letter, go on
+            payloads = [(out.key(), out.to_json()) for out in handled.outputs]
+        except Exception as exc:  # an output that cannot be written is the stage's failure on this record
             self._dead_letter(message, exc)
-            return "failed"
-        finally:
-            metrics.stage_duration.labels(self.stage.name).observe(time.perf_counter() - began)
+            return FAILED
         if payloads and self.output_topic is None:
             if not self._warned_no_output:
                 log.warning("%s has no output topic; its output records are discarded", self.stage.name)
                 self._warned_no_output = True
-            return "ok"
+            return OK
         for key, value in payloads:
             try:
                 self.producer.send(self.output_topic, key, value)
             except MessageSizeTooLargeError as exc:  # permanent for this record; anything else retries the batch
                 self._dead_letter(message, exc)
-                return "failed"
-        return "ok"
+                return FAILED
+        return OK
 
     def _dead_letter(self, message, exc: BaseException) -> None:
         log.warning("%s: %s/%s@%s to dead letters: %s: %.200s", self.stage.name, message.topic, message.partition,
@@ -238,6 +231,11 @@ class KafkaStageRunner:
             self.consumer.close(autocommit=False)
         finally:
             self.producer.close()
+
+
+def stage_topics(topics: Topics, stage_name: str) -> tuple[str, str | None, str]:
+    """(input, output or None, dead letters) of a stage, as bnwatch/topology.py declares them."""
+    return (*topics.stage_io(stage_name), topics.dead_letter(stage_name))
 
 
 def dead_letter_payload(stage: str, message, exc: BaseException, now: datetime | None = None, *,
@@ -303,7 +301,7 @@ def run_stage(
         raise ValueError("run_stage needs settings.kafka_bootstrap (KAFKA_BOOTSTRAP_SERVERS)")
     topics = Topics(settings.topic_prefix)
     if create_topics:
-        names = [name for name in topics.stage_io(stage.name) if name] + [topics.dead_letter(stage.name)]
+        names = [name for name in stage_topics(topics, stage.name) if name]
         ensure_topics(settings, names, partitions=partitions)
     runner = KafkaStageRunner(stage, settings, topics, **runner_options)
     try:

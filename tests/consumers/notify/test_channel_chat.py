@@ -31,8 +31,9 @@ def stage_for(tmp_path, clock):
     made = []
 
     def make(subscribers):
-        stage = NotifyStage(Subscriptions.from_list(subscribers), DeliveryStore(tmp_path / "outbox.sqlite3"),
-                            clock=clock, rng=random.Random(1), outlet_names=NAMES)
+        stage = NotifyStage.with_delivery(Subscriptions.from_list(subscribers),
+                                          DeliveryStore(tmp_path / "outbox.sqlite3"), clock=clock, rng=random.Random(1),
+                                          outlet_names=NAMES)
         made.append(stage)
         return stage
 
@@ -83,10 +84,10 @@ def test_slack_429_retry_after_is_honoured(slack_server, alert_factory, stage_fo
     assert d.last_status == 429 and d.next_attempt_at == clock() + 30
     assert count("slack", "retry") == before + 1
     clock.advance(29)
-    stage.dispatch_due()
+    stage.delivery.dispatch_due()
     assert len(slack_server.requests) == 1
     clock.advance(1)
-    stage.dispatch_due()
+    stage.delivery.dispatch_due()
     assert len(slack_server.requests) == 2 and stage.store.get(d.id).status == S_DELIVERED
     assert slack_server.requests[0].body == slack_server.requests[1].body
     assert set(slack_server.requests[1].json) == {"text"}  # style: text
@@ -100,7 +101,7 @@ def test_slack_long_alert_is_split_and_a_retry_sends_only_the_rest(slack_server,
     [d] = stage.store.pending()
     assert d.parts_done == 1
     clock.advance(5)
-    stage.dispatch_due()
+    stage.delivery.dispatch_due()
     texts = [r.json["text"] for r in slack_server.requests]
     assert texts[1] == texts[2]  # the rate-limited part again, the first one not
     sent = [texts[0]] + texts[2:]
@@ -167,7 +168,7 @@ def test_telegram_429_parameters_retry_after(telegram_server, alert_factory, sta
     assert d.next_attempt_at == clock() + 17 and d.last_status == 429
     assert TOKEN not in (d.last_error or "")
     clock.advance(17)
-    stage.dispatch_due()
+    stage.delivery.dispatch_due()
     assert len(telegram_server.requests) == 2 and stage.store.get(d.id).status == S_DELIVERED
 
 
@@ -179,7 +180,7 @@ def test_telegram_splits_at_4096_on_paragraph_boundaries(telegram_server, alert_
         stage.process(Alert(**{**a.__dict__, "story_id": f"s{i}", "id": f"a{i}"}))
     assert telegram_server.requests == []
     clock.advance(3600)
-    stage.dispatch_due()
+    stage.delivery.dispatch_due()
     texts = [r.json["text"] for r in telegram_server.requests]
     assert len(texts) >= 2
     for t in texts:
@@ -210,16 +211,16 @@ def test_a_slow_split_message_stops_before_its_lease_and_the_next_attempt_sends_
         telegram_server, alert_factory, stage_for, clock, monkeypatch):
     """Another notifier sharing the outbox may retake a delivery when its lease ends, so a split message must not
     go on sending parts past it: the attempt stops, records the parts accepted, and the next sends the rest."""
-    import consumers.notify.stage as stage_module
+    import consumers.notify.worker as worker_module
 
-    monkeypatch.setattr(stage_module, "LEASE_MARGIN", stage_module.PART_MARGIN + 0.45)  # 0.45 s for parts
+    monkeypatch.setattr(worker_module, "LEASE_MARGIN", worker_module.PART_MARGIN + 0.45)  # 0.45 s for parts
     telegram_server.delay = 0.3
     stage = stage_for(subs(tg(telegram_server, timeout=2), mode="digest", digest="hourly"))
     for i in range(8):  # a digest of 8 long stories: several 4096-character parts
         a = big_alert(alert_factory)
         stage.process(Alert(**{**a.__dict__, "story_id": f"s{i}", "id": f"a{i}"}))
     clock.advance(3600)
-    stage.dispatch_due()
+    stage.delivery.dispatch_due()
     first = [r.json["text"] for r in telegram_server.requests]
     pending = stage.store.pending()
     assert 1 <= len(first) and pending, "the first attempt should have run out of time before the last part"
@@ -229,7 +230,7 @@ def test_a_slow_split_message_stops_before_its_lease_and_the_next_attempt_sends_
         if not stage.store.pending():
             break
         clock.advance(2)
-        stage.dispatch_due()
+        stage.delivery.dispatch_due()
     texts = [r.json["text"] for r in telegram_server.requests]
     assert stage.store.counts()[S_DELIVERED] == 8
     assert len(texts) == len(set(texts)) and len(texts) > len(first)  # every part once, none again

@@ -35,8 +35,9 @@ def parse(envelope):
 
 def test_bengali_multipart_email_with_list_unsubscribe(smtp_server, alert_factory, tmp_path, clock):
     controller, sink = smtp_server
-    stage = NotifyStage(Subscriptions.from_list(email_sub(controller.port)), DeliveryStore(tmp_path / "o.sqlite3"),
-                        clock=clock, rng=random.Random(1), outlet_names=NAMES)
+    stage = NotifyStage.with_delivery(Subscriptions.from_list(email_sub(controller.port)),
+                                      DeliveryStore(tmp_path / "o.sqlite3"), clock=clock, rng=random.Random(1),
+                                      outlet_names=NAMES)
     try:
         stage.process(alert_factory())
         [d] = stage.store.for_story("story-1")
@@ -87,15 +88,15 @@ def test_server_down_is_retried_then_delivered(smtp_factory, alert_factory, tmp_
     controller, sink = smtp_factory()
     port = controller.port
     controller.stop()
-    stage = NotifyStage(Subscriptions.from_list(email_sub(port)), DeliveryStore(tmp_path / "o.sqlite3"), clock=clock,
-                        rng=random.Random(1), outlet_names=NAMES)
+    stage = NotifyStage.with_delivery(Subscriptions.from_list(email_sub(port)), DeliveryStore(tmp_path / "o.sqlite3"),
+                                      clock=clock, rng=random.Random(1), outlet_names=NAMES)
     try:
         stage.process(alert_factory())
         [d] = stage.store.by_status(PENDING)
         assert d.attempts == 1 and d.last_error
         smtp_factory(port=port, sink=sink)  # back up on the same port
         clock.advance(3600)
-        stage.dispatch_due()
+        stage.delivery.dispatch_due()
         assert stage.store.get(d.id).status == S_DELIVERED and len(sink.messages) == 1
     finally:
         stage.close()

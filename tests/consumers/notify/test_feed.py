@@ -12,6 +12,7 @@ import pytest
 
 from consumers.notify.channels.atom import FeedServer
 from consumers.notify.stage import NotifyStage
+from consumers.notify.worker import DeliveryWorker
 from consumers.notify.store import DELIVERED, DeliveryStore
 from consumers.notify.subscriptions import Subscriptions, parse_subscribers
 
@@ -28,8 +29,8 @@ def feeds(tmp_path, clock):
          "mode": "digest", "digest": "daily", "quiet_hours": "00:00-23:59"},
         {"name": "private", "channels": [{"type": "atom", "token": "t0ps3cret"}]},
     ]}, env={}))
-    stage = NotifyStage(subs, DeliveryStore(tmp_path / "o.sqlite3"), clock=clock, rng=random.Random(1),
-                        outlet_names=NAMES)
+    stage = NotifyStage.with_delivery(subs, DeliveryStore(tmp_path / "o.sqlite3"), clock=clock, rng=random.Random(1),
+                                      outlet_names=NAMES)
     server = FeedServer(stage.store, subs, outlet_names=NAMES).start()
     yield stage, server
     server.stop()
@@ -90,20 +91,23 @@ def test_from_settings_serves_feeds(tmp_path, alert_factory):
 
     path = tmp_path / "subscribers.yaml"
     path.write_text("subscribers:\n  - name: reader\n    channels:\n      - type: atom\n", encoding="utf-8")
-    stage = NotifyStage.from_settings(Settings(data_dir=tmp_path / "var", subscribers_file=path),
-                                      dispatch_interval=None, feed_port=0, outlet_names=NAMES)
+    worker = DeliveryWorker.from_settings(Settings(data_dir=tmp_path / "var", subscribers_file=path),
+                                          dispatch_interval=None, feed_port=0, outlet_names=NAMES)
+    stage = NotifyStage.from_settings(None, delivery=worker)  # the stage shares the worker's outbox
     try:
         stage.process(alert_factory())
-        parsed = feedparser.parse(stage.feeds.subscriber_url("reader"))
+        parsed = feedparser.parse(worker.feeds.subscriber_url("reader"))
         assert parsed.status == 200 and len(parsed.entries) == 1
     finally:
         stage.close()
-    assert stage.feeds is None
+        worker.close()
+    assert worker.feeds is None
 
 
 def test_the_pipelines_notify_stage_serves_feeds_when_configured(tmp_path, alert_factory, monkeypatch):
-    """BNWATCH_FEEDS_PORT: `bnwatch consume notify` and `bnwatch run` build the stage with the feed server."""
-    from bnwatch.app.stages import build_stage
+    """BNWATCH_FEEDS_PORT: `bnwatch consume notify`, `bnwatch run` and `bnwatch deliver` start the delivery
+    worker with the feed server."""
+    from bnwatch.app.stages import build_stage, close_workers, start_workers
     from bnwatch.config import Settings
 
     path = tmp_path / "subscribers.yaml"
@@ -115,26 +119,30 @@ def test_the_pipelines_notify_stage_serves_feeds_when_configured(tmp_path, alert
     monkeypatch.setenv("BNWATCH_FEEDS_ADDR", "127.0.0.1")
     settings = Settings.from_env()
     assert (settings.feeds_port, settings.feeds_addr) == (0, "127.0.0.1")
-    stage = build_stage("notify", settings)
+    workers = start_workers(settings, ("notify",))
+    worker = workers["notify"]
+    stage = build_stage("notify", settings, worker)
     try:
-        assert stage.feeds is not None and stage.feeds.base_url.startswith("http://127.0.0.1:")
+        assert worker.feeds is not None and worker.feeds.base_url.startswith("http://127.0.0.1:")
+        assert stage.delivery is worker and stage.store is worker.store
         stage.process(alert_factory("story-a"))
-        parsed = feedparser.parse(stage.feeds.base_url + "/feeds/subscribers/reader.atom")
+        parsed = feedparser.parse(worker.feeds.base_url + "/feeds/subscribers/reader.atom")
         assert parsed.status == 200 and not parsed.bozo, parsed.get("bozo_exception")
         assert parsed.feed.title == "ডেস্ক"
         assert [e.id for e in parsed.entries] == ["tag:bnwatch,2026:story/story-a"]
         assert "প্রথম আলো" in parsed.entries[0].content[0].value
     finally:
         stage.close()
-    assert stage.feeds is None
+        close_workers(workers)
+    assert worker.feeds is None
     # without a port no feed server, and an explicit feed_port= still wins over the setting
-    quiet = NotifyStage.from_settings(settings.with_(feeds_port=None), dispatch_interval=None, outlet_names=NAMES)
+    quiet = DeliveryWorker.from_settings(settings.with_(feeds_port=None), dispatch_interval=None, outlet_names=NAMES)
     assert quiet.feeds is None
     quiet.close()
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        explicit = NotifyStage.from_settings(settings.with_(feeds_port=taken.getsockname()[1]),
+        explicit = DeliveryWorker.from_settings(settings.with_(feeds_port=taken.getsockname()[1]),
                                              dispatch_interval=None, feed_port=0, outlet_names=NAMES)
         assert explicit.feeds.port != taken.getsockname()[1]
         explicit.close()

@@ -12,7 +12,8 @@ import pytest
 
 from bnwatch.cli import main
 from bnwatch.config import Settings
-from consumers.notify.stage import Dispatcher, NotifyStage
+from consumers.notify.stage import NotifyStage
+from consumers.notify.worker import Dispatcher
 from consumers.notify.store import (DELIVERED, PARKED, PENDING, NewDelivery, PostgresDeliveryStore, batch_id,
                                     open_store)
 from consumers.notify.subscriptions import Subscriptions, parse_subscribers
@@ -53,7 +54,8 @@ def _run_together(fns):
 def test_three_notifiers_on_one_postgres_outbox_send_each_delivery_once(pg_dsn, receiver, clock, alert_factory):
     receiver.respond(503, times=8)  # some attempts fail: retries and recoveries race too
     subs = _subscribers(receiver.url)
-    stages = [NotifyStage(subs, PostgresDeliveryStore(pg_dsn), clock=clock, rng=random.Random(i), outlet_names={})
+    stages = [NotifyStage.with_delivery(subs, PostgresDeliveryStore(pg_dsn), clock=clock, rng=random.Random(i),
+                                        outlet_names={})
               for i in range(3)]
     alerts = [alert_factory(f"s{i}", 1) for i in range(45)] + [alert_factory(f"s{i}", 2) for i in range(5)]
     try:
@@ -66,7 +68,7 @@ def test_three_notifiers_on_one_postgres_outbox_send_each_delivery_once(pg_dsn, 
                         stages[k].process(a)
             return run
 
-        dispatchers = [Dispatcher(s, interval=0.005).start() for s in stages]
+        dispatchers = [Dispatcher(s.delivery, interval=0.005).start() for s in stages]
         _run_together([consume(k) for k in range(3)])
         for d in dispatchers:
             d.stop()
@@ -75,7 +77,7 @@ def test_three_notifiers_on_one_postgres_outbox_send_each_delivery_once(pg_dsn, 
             if not stages[0].store.counts()[PENDING]:
                 break
             clock.advance(3700)
-            _run_together([s.dispatch_due for s in stages])
+            _run_together([s.delivery.dispatch_due for s in stages])
         store = stages[0].store
         assert store.counts() == {PENDING: 0, DELIVERED: 150, PARKED: 0}  # 50 desk, 50 analyst, 50 in the digest
         delivered = store.by_status(DELIVERED)
@@ -93,7 +95,7 @@ def test_three_notifiers_on_one_postgres_outbox_send_each_delivery_once(pg_dsn, 
 
 
 def test_from_settings_uses_the_configured_postgres_outbox(pg_dsn, tmp_path, receiver, alert_factory, monkeypatch):
-    from bnwatch.app.stages import build_stage
+    from bnwatch.app.stages import build_stage, close_workers, start_workers
 
     path = tmp_path / "subscribers.yaml"
     path.write_text(f"subscribers:\n  - name: desk\n    channels:\n      - type: webhook\n        url: {receiver.url}\n"
@@ -104,13 +106,15 @@ def test_from_settings_uses_the_configured_postgres_outbox(pg_dsn, tmp_path, rec
     monkeypatch.setenv("BNWATCH_DELIVERY_STORE", dsn)
     settings = Settings.from_env()
     assert settings.delivery_store == dsn and "hunter2" not in repr(settings)
-    stage = build_stage("notify", settings)  # what `bnwatch consume notify` and `bnwatch run` build
+    workers = start_workers(settings, ("notify",))  # what `bnwatch consume notify` and `bnwatch run` build
+    stage = build_stage("notify", settings, workers["notify"])
     try:
         assert isinstance(stage.store, PostgresDeliveryStore)
         stage.process(alert_factory())
         assert len(receiver.verified) == 1
     finally:
         stage.close()
+        close_workers(workers)
     assert not (tmp_path / "var" / "notify" / "deliveries.sqlite3").exists()
     other = open_store(pg_dsn)  # the rows are in PostgreSQL, seen by any notifier
     assert other.counts() == {PENDING: 0, DELIVERED: 1, PARKED: 0}
@@ -147,16 +151,16 @@ def test_a_dispatcher_on_another_host_sends_what_a_dead_notifier_left(pg_dsn, re
     """One notifier claims a delivery and dies before recording it; a notifier elsewhere sends it after the
     lease, with the same webhook-id."""
     subs = _subscribers(receiver.url)
-    first = NotifyStage(subs, PostgresDeliveryStore(pg_dsn), clock=clock, outlet_names={})
-    second = NotifyStage(subs, PostgresDeliveryStore(pg_dsn), clock=clock, outlet_names={})
+    first = NotifyStage.with_delivery(subs, PostgresDeliveryStore(pg_dsn), clock=clock, outlet_names={})
+    second = NotifyStage.with_delivery(subs, PostgresDeliveryStore(pg_dsn), clock=clock, outlet_names={})
     try:
         first.store.enqueue([NewDelivery("s1", "desk", 1, "webhook", "webhook", "ru-nk",
                                          alert_factory("s1").to_json().decode())], clock())
         [d] = first.store.pending()
         assert first.store.claim(d.id, clock(), lease=35)  # ... and the process dies here
-        assert second.dispatch_due().attempted == 0
+        assert second.delivery.dispatch_due().attempted == 0
         clock.advance(36)
-        assert second.dispatch_due().outcomes["delivered"] == 1
+        assert second.delivery.dispatch_due().outcomes["delivered"] == 1
         assert receiver.ids() == [d.id]
         time.sleep(0.05)
     finally:

@@ -130,8 +130,9 @@ def test_subscribers_test_shows_no_secret_from_an_echoing_endpoint(echo, tmp_pat
 def test_the_notifier_retry_path_logs_stores_and_counts_no_secret(echo, tmp_path, caplog, alert_factory):
     path = subscribers_file(tmp_path, echo.base)
     now = [1_800_000_000.0]
-    stage = NotifyStage(Subscriptions(path), DeliveryStore(tmp_path / "outbox.sqlite3"), clock=lambda: now[0],
-                        max_attempts=2, outlet_names={"prothomalo": "প্রথম আলো", "jugantor": "যুগান্তর"})
+    stage = NotifyStage.with_delivery(Subscriptions(path), DeliveryStore(tmp_path / "outbox.sqlite3"),
+                                      clock=lambda: now[0], max_attempts=2,
+                                      outlet_names={"prothomalo": "প্রথম আলো", "jugantor": "যুগান্তর"})
     alert = alert_factory()
     try:
         with caplog.at_level(logging.INFO):
@@ -139,7 +140,7 @@ def test_the_notifier_retry_path_logs_stores_and_counts_no_secret(echo, tmp_path
             pending = stage.store.pending()
             assert len(pending) == 3 and all(d.last_status == 500 for d in pending)
             now[0] += 3600
-            stage.dispatch_due()  # the second attempt gives up: parked with the error text
+            stage.delivery.dispatch_due()  # the second attempt gives up: parked with the error text
         parked = stage.store.by_status(PARKED)
         assert len(parked) == 3
         stored = "\n".join(f"{d.last_error}\n" + "\n".join(str(a["error"]) for a in stage.store.attempts(d.id))

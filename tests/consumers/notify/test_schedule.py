@@ -70,8 +70,9 @@ def start_stage(outbox, clock):
     made = []
 
     def make(subscribers):
-        stage = NotifyStage(Subscriptions.from_list(subscribers), DeliveryStore(outbox), clock=clock,
-                            rng=random.Random(3), outlet_names={"prothomalo": "প্রথম আলো", "jugantor": "যুগান্তর"})
+        stage = NotifyStage.with_delivery(Subscriptions.from_list(subscribers), DeliveryStore(outbox), clock=clock,
+                                          rng=random.Random(3),
+                                          outlet_names={"prothomalo": "প্রথম আলো", "jugantor": "যুগান্তর"})
         made.append(stage)
         return stage
 
@@ -98,7 +99,7 @@ def test_quiet_hours_hold_instant_alerts_across_a_restart(receiver, alert_factor
     stage.process(alert_factory("night-1"))
     clock.now = at_dhaka(2026, 3, 2, 2, 0)
     stage.process(alert_factory("night-2"))
-    stage.dispatch_due()
+    stage.delivery.dispatch_due()
     assert len(receiver.received) == 1
     [d1, d2] = stage.store.pending()
     assert d1.next_attempt_at == d2.next_attempt_at == at_dhaka(2026, 3, 2, 7)
@@ -106,13 +107,13 @@ def test_quiet_hours_hold_instant_alerts_across_a_restart(receiver, alert_factor
     clock.now = at_dhaka(2026, 3, 2, 4, 0)
     stage = start_stage(subs)
     stage.process(alert_factory("night-2"))  # Kafka redelivers: nothing new
-    stage.dispatch_due()
+    stage.delivery.dispatch_due()
     assert len(receiver.received) == 1
     clock.now = at_dhaka(2026, 3, 2, 7, 0)
-    stage.dispatch_due()
+    stage.delivery.dispatch_due()
     assert [r.payload["story_id"] for r in receiver.verified] == ["before", "night-1", "night-2"]
     clock.now = at_dhaka(2026, 3, 2, 9, 0)
-    stage.dispatch_due()
+    stage.delivery.dispatch_due()
     assert len(receiver.received) == 3 and stage.store.counts()[DELIVERED] == 3
 
 
@@ -123,12 +124,12 @@ def test_a_retry_that_falls_in_quiet_hours_waits_for_their_end(receiver, alert_f
     stage = start_stage(subscribers(receiver.url, quiet_hours="22:00-07:00"))
     stage.process(alert_factory())
     clock.now = at_dhaka(2026, 3, 1, 22, 30)
-    result = stage.dispatch_due()
+    result = stage.delivery.dispatch_due()
     assert result.held == 1 and result.attempted == 0 and len(receiver.received) == 1
     [d] = stage.store.pending()
     assert d.next_attempt_at == at_dhaka(2026, 3, 2, 7) and d.attempts == 1
     clock.now = at_dhaka(2026, 3, 2, 7, 0)
-    stage.dispatch_due()
+    stage.delivery.dispatch_due()
     assert len(receiver.received) == 2 and stage.store.get(d.id).status == DELIVERED
 
 
@@ -147,22 +148,22 @@ def test_hourly_digest_is_one_message_per_period_even_across_a_restart(receiver,
     stage.process(alert_factory("b", 1))  # redelivered
     stage.process(alert_factory("a", 2))  # an update in the same period
     clock.now = at_dhaka(2026, 3, 1, 10, 59)
-    stage.dispatch_due()
+    stage.delivery.dispatch_due()
     assert receiver.received == []
     clock.now = at_dhaka(2026, 3, 1, 11, 0)
     stage.process(alert_factory("c", 1))  # the next period
-    stage.dispatch_due()
+    stage.delivery.dispatch_due()
     [digest] = receiver.verified
     p = digest.payload
     assert p["type"] == "alert.digest" and p["subscriber"] == "desk"
     assert sorted((a["story_id"], a["version"]) for a in p["alerts"]) == [("a", 1), ("a", 2), ("b", 1)]
     assert p["text"].startswith("সারসংক্ষেপ: ২টি খবর") and "ঘণ্টার সারসংক্ষেপ" in p["period"]
     assert "হালনাগাদ (সংস্করণ ২)" in p["text"]
-    stage.dispatch_due()
+    stage.delivery.dispatch_due()
     stage.close()
     stage = start_stage(subs)  # another restart: the sent digest is not sent again
     clock.now = at_dhaka(2026, 3, 1, 12, 0)
-    stage.dispatch_due()
+    stage.delivery.dispatch_due()
     assert len(receiver.verified) == 2
     assert [a["story_id"] for a in receiver.verified[1].payload["alerts"]] == ["c"]
     assert stage.store.counts() == {PENDING: 0, DELIVERED: 4, "parked": 0}
@@ -176,11 +177,11 @@ def test_a_failed_digest_is_retried_whole_with_the_same_id(receiver, alert_facto
     stage.process(alert_factory("a"))
     stage.process(alert_factory("b"))
     clock.now = at_dhaka(2026, 3, 1, 8, 0)
-    stage.dispatch_due()
+    stage.delivery.dispatch_due()
     assert [r.payload is None or r.payload["type"] for r in receiver.received] == ["alert.digest"]
     assert {d.next_attempt_at for d in stage.store.pending()} == {clock() + 90}
     clock.advance(90)
-    stage.dispatch_due()
+    stage.delivery.dispatch_due()
     assert len(receiver.verified) == 2 and receiver.ids()[0] == receiver.ids()[1]
     assert len(receiver.verified[1].payload["alerts"]) == 2
     assert "দৈনিক সারসংক্ষেপ" in receiver.verified[1].payload["period"]
@@ -192,10 +193,10 @@ def test_digest_during_quiet_hours_folds_the_night_into_one_message(receiver, al
     # 20:30 -> the 21:00 digest; 21:30 would be due at 22:00, already quiet, so it joins the night's
     for h, story in ((20, "evening"), (21, "n0"), (23, "n1"), (2, "n2"), (5, "n3")):
         clock.now = at_dhaka(2026, 3, 1 if h >= 20 else 2, h, 30)
-        stage.dispatch_due()
+        stage.delivery.dispatch_due()
         stage.process(alert_factory(story))
     assert [[a["story_id"] for a in r.payload["alerts"]] for r in receiver.verified] == [["evening"]]
     clock.now = at_dhaka(2026, 3, 2, 7, 0)
-    stage.dispatch_due()
+    stage.delivery.dispatch_due()
     assert [[a["story_id"] for a in r.payload["alerts"]] for r in receiver.verified] == [["evening"],
                                                                                          ["n0", "n1", "n2", "n3"]]

@@ -14,7 +14,8 @@ from prometheus_client import REGISTRY
 
 from bnwatch.records import Alert, Article
 from consumers.notify.channels import RETRY, SendResult
-from consumers.notify.stage import Backoff, Dispatcher, NotifyStage, replay_parked
+from consumers.notify.stage import NotifyStage
+from consumers.notify.worker import Backoff, DeliveryWorker, Dispatcher, replay_parked
 from consumers.notify.store import DELIVERED, PARKED, PENDING, DeliveryStore
 from consumers.notify.subscriptions import Subscriptions
 from consumers.stage import Stage
@@ -61,7 +62,7 @@ def make_stage(db, clock):
         subs = subscribers if isinstance(subscribers, Subscriptions) else Subscriptions.from_list(subscribers)
         kwargs.setdefault("rng", random.Random(7))
         kwargs.setdefault("outlet_names", {"prothomalo": "প্রথম আলো", "jugantor": "যুগান্তর"})
-        stage = NotifyStage(subs, DeliveryStore(db), clock=clock, **kwargs)
+        stage = NotifyStage.with_delivery(subs, DeliveryStore(db), clock=clock, **kwargs)
         made.append(stage)
         return stage
 
@@ -99,7 +100,7 @@ def test_redelivered_alert_is_not_sent_twice_and_a_new_version_is(receiver, subs
     stage = make_stage([subscriber_factory("desk", receiver.url)])
     stage.process(alert_factory(version=1))
     stage.process(alert_factory(version=1))  # Kafka redelivery
-    stage.dispatch_due()
+    stage.delivery.dispatch_due()
     assert len(receiver.received) == 1
     # a restarted notifier on the same outbox gets the same record again
     stage.close()
@@ -124,15 +125,15 @@ def test_receiver_down_then_up_delivers_each_exactly_once(receiver, subscriber_f
     assert counters["retry"] >= 2 and counters["delivered"] == 0
     for minute in range(5):  # a few minutes of outage, dispatcher keeps knocking
         clock.advance(60)
-        stage.dispatch_due()
+        stage.delivery.dispatch_due()
     assert stage.store.counts() == {PENDING: 6, DELIVERED: 0, PARKED: 0}
     receiver.start()
     clock.advance(3600)
-    result = stage.dispatch_due()
+    result = stage.delivery.dispatch_due()
     assert result.outcomes["delivered"] == 6
     assert stage.store.counts() == {PENDING: 0, DELIVERED: 6, PARKED: 0}
     clock.advance(3600)
-    stage.dispatch_due()
+    stage.delivery.dispatch_due()
     assert len(receiver.received) == 6 and len(set(receiver.ids())) == 6
     per = {}
     for r in receiver.verified:  # every subscriber: each (story, version) once, versions in order
@@ -151,15 +152,15 @@ def test_notifier_restarted_during_the_outage(receiver, subscriber_factory, aler
     for a in (alert_factory("story-a"), alert_factory("story-b")):
         first.process(a)
     clock.advance(30)
-    first.dispatch_due()
+    first.delivery.dispatch_due()
     first.close()  # the notifier dies; its Kafka offsets were committed after process() returned
     second = make_stage(subs)
     second.process(alert_factory("story-b"))  # ... or were not, and Kafka redelivers
     assert second.store.counts()[PENDING] == 2
     receiver.start()
     clock.advance(3600)
-    second.dispatch_due()
-    second.dispatch_due()
+    second.delivery.dispatch_due()
+    second.delivery.dispatch_due()
     assert sorted(r.payload["story_id"] for r in receiver.verified) == ["story-a", "story-b"]
     assert len(receiver.received) == 2
     assert second.store.counts() == {PENDING: 0, DELIVERED: 2, PARKED: 0}
@@ -172,10 +173,10 @@ def test_retry_after_is_respected(receiver, subscriber_factory, alert_factory, m
     [d] = stage.store.pending()
     assert d.next_attempt_at == clock() + 120 and d.last_status == 429
     clock.advance(119)
-    stage.dispatch_due()
+    stage.delivery.dispatch_due()
     assert len(receiver.received) == 1
     clock.advance(1)
-    stage.dispatch_due()
+    stage.delivery.dispatch_due()
     assert len(receiver.received) == 2
     assert receiver.ids()[0] == receiver.ids()[1]  # the same webhook-id on a retry
     assert stage.store.get(d.id).status == DELIVERED
@@ -191,7 +192,7 @@ def test_backoff_grows_with_jitter(receiver, subscriber_factory, alert_factory, 
         [d] = stage.store.pending()
         delays.append(d.next_attempt_at - clock())
         clock.advance(d.next_attempt_at - clock())
-        stage.dispatch_due()
+        stage.delivery.dispatch_due()
     for n, delay in enumerate(delays, start=1):
         full = min(100, 10 * 2 ** (n - 1))
         assert full / 2 <= delay <= full
@@ -207,10 +208,10 @@ def test_a_400_parks_the_delivery_and_replay_sends_it(receiver, subscriber_facto
     assert d.last_status == 400 and "HTTP 400" in d.last_error
     assert counters["failed"] == 1
     clock.advance(86400)
-    stage.dispatch_due()
+    stage.delivery.dispatch_due()
     assert len(receiver.received) == 1  # never retried on its own
     assert replay_parked(stage.store, subscriber="desk", clock=clock) == 1
-    stage.dispatch_due()
+    stage.delivery.dispatch_due()
     assert len(receiver.received) == 2 and receiver.ids()[0] == receiver.ids()[1]
     assert stage.store.get(d.id).status == DELIVERED
 
@@ -222,7 +223,7 @@ def test_parked_after_max_attempts_and_after_max_age(receiver, subscriber_factor
     stage.process(alert_factory("story-a"))
     for _ in range(5):
         clock.advance(10_000)
-        stage.dispatch_due()
+        stage.delivery.dispatch_due()
     [d] = stage.store.by_status(PARKED)
     assert d.attempts == 3 and "gave up after 3 attempt(s)" in d.last_error
     assert len(receiver.received) == 3 and counters["parked"] == 1 and counters["retry"] == 2
@@ -230,7 +231,7 @@ def test_parked_after_max_attempts_and_after_max_age(receiver, subscriber_factor
     aged = make_stage([subscriber_factory("desk", receiver.url)], max_age=600)
     aged.process(alert_factory("story-b"))
     clock.advance(601)
-    aged.dispatch_due()
+    aged.delivery.dispatch_due()
     assert {x.story_id for x in aged.store.by_status(PARKED)} == {"story-a", "story-b"}
 
 
@@ -274,7 +275,7 @@ def test_pending_delivery_of_a_removed_subscriber_is_parked(receiver, subscriber
     stage.process(alert_factory())
     subs._subscribers = ()  # as if the file no longer listed "desk"
     clock.advance(3600)
-    stage.dispatch_due()
+    stage.delivery.dispatch_due()
     [d] = stage.store.by_status(PARKED)
     assert "no longer configured" in d.last_error
 
@@ -295,7 +296,7 @@ def test_sender_bug_is_retried_not_raised(subscriber_factory, alert_factory, mak
     [d] = stage.store.pending()
     assert "internal error: RuntimeError: boom" in d.last_error
     clock.advance(3600)
-    stage.dispatch_due()
+    stage.delivery.dispatch_due()
     assert stage.store.get(d.id).status == DELIVERED
 
 
@@ -314,7 +315,7 @@ def test_a_down_endpoint_is_knocked_once_per_pass(receiver, subscriber_factory, 
         stage.process(alert_factory(f"s{i}"))
     calls.clear()
     clock.advance(86000)
-    stage.dispatch_due()
+    stage.delivery.dispatch_due()
     assert len(calls) == 1
 
 
@@ -325,7 +326,7 @@ def test_versions_of_a_story_go_out_in_order(receiver, subscriber_factory, alert
     stage.process(alert_factory(version=2))  # must not overtake v1
     assert [r.payload["version"] for r in receiver.received] == [1]
     clock.advance(3600)
-    stage.dispatch_due()
+    stage.delivery.dispatch_due()
     assert [r.payload["version"] for r in receiver.received] == [1, 1, 2]
 
 
@@ -333,12 +334,12 @@ def test_dispatcher_thread_and_concurrent_processing_send_each_once(receiver, su
                                                                      db):
     receiver.respond(503, times=5)
     subs = Subscriptions.from_list([subscriber_factory("desk", receiver.url)])
-    stage = NotifyStage(subs, DeliveryStore(db), backoff=Backoff(base=0.01, cap=0.05), min_delay=0.01,
-                        outlet_names={})
+    stage = NotifyStage.with_delivery(subs, DeliveryStore(db), backoff=Backoff(base=0.01, cap=0.05), min_delay=0.01,
+                                      outlet_names={})
     # a second notifier process on the same outbox, with its own dispatcher
-    other = NotifyStage(subs, DeliveryStore(db), backoff=Backoff(base=0.01, cap=0.05), min_delay=0.01,
-                        outlet_names={})
-    with Dispatcher(stage, interval=0.01), Dispatcher(other, interval=0.01):
+    other = NotifyStage.with_delivery(subs, DeliveryStore(db), backoff=Backoff(base=0.01, cap=0.05), min_delay=0.01,
+                                      outlet_names={})
+    with Dispatcher(stage.delivery, interval=0.01), Dispatcher(other.delivery, interval=0.01):
         def feed(s):
             for i in range(15):
                 s.process(alert_factory(f"s{i % 10}", version=1 + i // 10))
@@ -357,7 +358,7 @@ def test_dispatcher_thread_and_concurrent_processing_send_each_once(receiver, su
     other.close()
 
 
-def test_from_settings_runs_its_own_dispatcher(tmp_path, receiver, alert_factory):
+def test_the_worker_from_settings_runs_its_own_dispatch_thread(tmp_path, receiver, alert_factory):
     from bnwatch.config import Settings
 
     url = receiver.url
@@ -365,9 +366,10 @@ def test_from_settings_runs_its_own_dispatcher(tmp_path, receiver, alert_factory
     path = tmp_path / "subscribers.yaml"
     path.write_text(f"subscribers:\n  - name: desk\n    channels:\n      - type: webhook\n        url: {url}\n"
                     f"        secret: {SECRET}\n", encoding="utf-8")
-    stage = NotifyStage.from_settings(Settings(data_dir=tmp_path / "var", subscribers_file=path),
-                                      dispatch_interval=0.02, backoff=Backoff(base=0.05, cap=0.1),
-                                      min_delay=0.05, outlet_names={})
+    worker = DeliveryWorker.from_settings(Settings(data_dir=tmp_path / "var", subscribers_file=path),
+                                          dispatch_interval=0.02, backoff=Backoff(base=0.05, cap=0.1),
+                                          min_delay=0.05, outlet_names={})
+    stage = NotifyStage.from_settings(None, delivery=worker)
     try:
         stage.process(alert_factory())
         assert receiver.received == [] and stage.store.counts()[PENDING] == 1
@@ -380,6 +382,7 @@ def test_from_settings_runs_its_own_dispatcher(tmp_path, receiver, alert_factory
         assert (tmp_path / "var" / "notify" / "deliveries.sqlite3").exists()
     finally:
         stage.close()
+        worker.close()
 
 
 def _back_off_apart(stage, clock, rounds):
@@ -387,7 +390,7 @@ def _back_off_apart(stage, clock, rounds):
     deliveries end up with different attempt counts and backoffs, all in the future."""
     for _ in range(rounds):
         clock.now = min(d.next_attempt_at for d in stage.store.pending())
-        stage.dispatch_due()
+        stage.delivery.dispatch_due()
     return stage.store.pending()
 
 
@@ -411,7 +414,7 @@ def test_recovery_sends_what_waited_on_backoffs_in_the_same_pass(receiver, subsc
         assert len(mine) == 5 and all(d.next_attempt_at > clock() for d in mine if d.id != first.id)
         caplog.clear()
         with caplog.at_level(logging.INFO, logger="consumers.notify.stage"):
-            result = stage.dispatch_due()
+            result = stage.delivery.dispatch_due()
         assert (f"{first.subscriber}/webhook answers again: 4 delivery(ies) waiting on a retry are due now"
                 in caplog.text)
         assert result.outcomes == {"delivered": 5, "retry": 0, "failed": 0, "parked": 0}  # all five, this pass
@@ -419,7 +422,7 @@ def test_recovery_sends_what_waited_on_backoffs_in_the_same_pass(receiver, subsc
                                                                  if round_ == 0 else set())
     assert stage.store.counts() == {PENDING: 0, DELIVERED: 10, PARKED: 0}
     clock.advance(7200)
-    stage.dispatch_due()
+    stage.delivery.dispatch_due()
     assert len(receiver.received) == 10 and sorted(receiver.ids()) == sorted(d.id for d in pending)
     assert counters["delivered"] == 10
 
@@ -444,11 +447,11 @@ def test_quiet_hours_still_hold_what_a_recovery_releases(receiver, alert_factory
     assert stage.store.claim(first.id, first.next_attempt_at, lease=30)
     assert stage.store.mark_delivered(first.id, first.next_attempt_at) == 2
     clock.now = at_dhaka(2026, 3, 1, 22, 0)
-    result = stage.dispatch_due()
+    result = stage.delivery.dispatch_due()
     assert result.held == 2 and receiver.received == []
     assert {d.next_attempt_at for d in stage.store.pending()} == {at_dhaka(2026, 3, 2, 7, 0)}
     clock.now = at_dhaka(2026, 3, 2, 7, 0)
-    stage.dispatch_due()
+    stage.delivery.dispatch_due()
     assert stage.store.counts()[PENDING] == 0 and len(receiver.received) == 2
 
 
@@ -460,7 +463,7 @@ def test_an_immediate_send_that_gets_through_wakes_the_dispatcher(receiver, subs
     for i in range(3):
         stage.process(alert_factory(f"s{i}"))
     pending = _back_off_apart(stage, clock, rounds=8)
-    dispatcher = stage.start_dispatcher(interval=3600)  # on its own it would look again in an hour
+    dispatcher = stage.delivery.start(interval=3600)  # on its own it would look again in an hour
     deadline = time.monotonic() + 5
     while dispatcher.passes < 1 and time.monotonic() < deadline:
         time.sleep(0.01)

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from bnwatch import kafka_client
-from bnwatch.kafka_local import LocalKafka, broker_answers, free_port, kafka_command
+from devtools.kafka_local import LocalKafka, broker_answers, free_port, kafka_command
 
 
 def test_refuses_alertmanager_port(tmp_path):
@@ -81,3 +81,26 @@ def test_start_stop_cycle(tmp_path, capsys):
     assert broker.status()["running"] is False
     assert not broker_answers(broker.bootstrap, timeout_ms=500)
     assert broker.stop() is False
+
+
+def test_bnwatch_kafka_from_a_checkout_finds_the_devtools_broker(tmp_path):
+    """The console script, run outside the checkout (no checkout on sys.path), still reaches devtools/."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(sys.executable).with_name("bnwatch")
+    done = subprocess.run([str(script), "kafka", "status"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode in (0, 1, 3), done.stderr[-2000:]
+    assert done.stdout.startswith("kafka ") and "Traceback" not in done.stderr
+
+
+def test_bnwatch_kafka_without_devtools_says_to_use_a_real_broker(monkeypatch, capsys):
+    import sys
+
+    from bnwatch.cli import main
+
+    monkeypatch.setitem(sys.modules, "devtools.kafka_local", None)  # an installation without the dev package
+    assert main(["kafka", "start"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "use a real Kafka broker" in err and "BNWATCH_KAFKA_BOOTSTRAP" in err

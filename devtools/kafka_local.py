@@ -4,6 +4,9 @@ There is no Docker and no Kafka package on the project's machines, so `deploy/ka
 classpath and this module formats its storage, launches the JVM directly (so the recorded PID is java's, not a
 shell's), waits until the broker answers a metadata request (an open port is not enough) and stops it with SIGTERM,
 then SIGKILL. The controller listens on 9094, never 9093, which is Alertmanager's port.
+
+A development tool (tests, benchmarks, `bnwatch kafka` from a checkout): the installed bnwatch does not carry it;
+production points BNWATCH_KAFKA_BOOTSTRAP at a real cluster.
 """
 
 from __future__ import annotations
@@ -19,9 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import bnwatch
-
-PROJECT_ROOT = Path(bnwatch.__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]  # the checkout
 DEPLOY_DIR = PROJECT_ROOT / "deploy" / "kafka"
 DEFAULT_RUN_DIR = PROJECT_ROOT / ".kafka" / "run"
 DEFAULT_LIBS_DIR = PROJECT_ROOT / ".kafka" / "libs"
