@@ -136,7 +136,7 @@ class TimedReceiver:
 # -- Kafka ------------------------------------------------------------------------------------------------------
 
 def start_kafka(run_dir: Path):
-    from bnwatch.kafka_local import LocalKafka
+    from devtools.kafka_local import LocalKafka
 
     broker = LocalKafka(run_dir=run_dir, port=free_port(), controller_port=free_port())
     broker.start(timeout=120)
@@ -201,7 +201,7 @@ def bench_env(data_dir: Path, subscribers: Path, replay_port: int, bootstrap: st
 
 def seed_texts() -> tuple[list[dict], list[dict]]:
     """(Russia–North Korea seed articles, other articles) of the default replay: outlet, title, paragraphs."""
-    from crawler.replay.server import ReplayServer
+    from devtools.replay.server import ReplayServer
 
     server = ReplayServer(port=0)
     ru_nk, other = [], []

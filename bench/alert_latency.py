@@ -54,7 +54,7 @@ def _ts(value: str | None) -> float | None:
 
 
 def run_mode(mode: str, args, variants: list[dict], outlets: list[str], rng: random.Random) -> dict:
-    from crawler.replay.server import ReplayServer
+    from devtools.replay.server import ReplayServer
 
     work = Path(tempfile.mkdtemp(prefix=f"bnwatch-latency-{mode}-"))
     receiver = TimedReceiver()

@@ -28,7 +28,7 @@ from bnwatch.records import RawPage  # noqa: E402
 from consumers.clean.stage import CleanStage  # noqa: E402
 from consumers.stage import Drop  # noqa: E402
 from consumers.tag.stage import TagStage  # noqa: E402
-from crawler.replay.server import ReplayServer  # noqa: E402
+from devtools.replay.server import ReplayServer  # noqa: E402
 
 
 def replay_pages() -> list[tuple[str, str, bytes]]:

@@ -192,7 +192,7 @@ def main() -> int:
     import logging
 
     logging.basicConfig(level=logging.WARNING)
-    from crawler.replay.server import ReplayServer
+    from devtools.replay.server import ReplayServer
 
     work = Path(tempfile.mkdtemp(prefix="bnwatch-crawlbench-"))
     rng = random.Random(3)

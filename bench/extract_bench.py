@@ -1,4 +1,4 @@
-"""Extraction benchmark: every golden page of the outlet replay (tests/fixtures/outlets/*/*.json) plus the real
+"""Extraction benchmark: every golden page of the outlet replay (crawler/outlets/*/golden/*.json) plus the real
 corpus pages with hand-checked expectations (tests/fixtures/corpus/*/*.json, pages in tests/fixtures/corpus/pages), run
 through bnwatch's clean stage with outlet files, bnwatch generic (no outlet file) and trafilatura alone — same pages,
 same run.
@@ -31,8 +31,8 @@ from parsel import Selector  # noqa: E402
 
 from bnwatch.outlets import Registry  # noqa: E402
 from bnwatch.textnorm import fold  # noqa: E402
-from consumers.clean.extract import NotAnArticle, extract_page  # noqa: E402
-from tests.fixtures.paths import CORPUS_PAGES  # noqa: E402
+from bnwatch.extract import NotAnArticle, extract_page  # noqa: E402
+from tests.fixtures.paths import real_page  # noqa: E402
 
 CHROME = ["আরও পড়ুন", "আরো পড়ুন", "মন্তব্য করুন", "HTML Comment Box", "এই বিভাগের আরও", "এই বিভাগের আরো",
           "সম্পর্কিত সংবাদ", "সম্পর্কিত খবর", "বিভাগ :", "[বিজ্ঞাপন_", "Read more", "শেয়ার করুন", "Facebook", "মন্তব্য (",
@@ -87,13 +87,13 @@ def run_trafilatura(html: bytes) -> dict:
 
 def load_pages(fixtures: Path, corpus_fixtures: Path) -> list[dict]:
     pages = []
-    for p in sorted(fixtures.glob("*/*.json")):
+    for p in sorted(fixtures.glob("*/golden/*.json")):
         expected = json.loads(p.read_text(encoding="utf-8"))
-        pages.append({"id": f"{p.parent.name}/{p.stem}", "kind": "golden", "expected": expected, "must_not": [],
+        pages.append({"id": f"{p.parent.parent.name}/{p.stem}", "kind": "golden", "expected": expected, "must_not": [],
                       "html": p.with_suffix(".html").read_bytes()})
     for p in sorted(corpus_fixtures.glob("*/*.json")):
         expected = json.loads(p.read_text(encoding="utf-8"))
-        page = CORPUS_PAGES / expected["page"]
+        page = real_page(expected["page"])
         if not page.is_file():  # the pages are in the repository: a missing one is a broken checkout, not a skip
             print(f"extract_bench: corpus page {page.relative_to(ROOT)} named by {p.name} is missing", file=sys.stderr)
             raise SystemExit(1)
@@ -133,7 +133,7 @@ def score(name: str, fn, pages: list[dict], repeat: int) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--fixtures", default=str(ROOT / "tests" / "fixtures" / "outlets"))
+    ap.add_argument("--fixtures", default=str(ROOT / "crawler" / "outlets"), help="the outlet registry (golden/)")
     ap.add_argument("--corpus-fixtures", default=str(ROOT / "tests" / "fixtures" / "corpus"))
     ap.add_argument("--repeat", type=int, default=5, help="passes over the pages for the speed column")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "extract_bench.md"),

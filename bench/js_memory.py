@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.replay.server import ReplayServer  # noqa: E402
+from devtools.replay.server import ReplayServer  # noqa: E402
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 RUNNER = """

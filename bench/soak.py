@@ -4,7 +4,7 @@ process sampled from /proc at the start, every `--sample-every` seconds and at t
     python bench/soak.py --mode kafka    [--minutes 60]   # crawl --follow + 4 `consume` processes + the broker JVM
     python bench/soak.py --mode embedded [--minutes 60]   # one `bnwatch run` process
 
-The replay runs as its own process (`python -m crawler.replay`), so its memory is measured too (it grows by
+The replay runs as its own process (`python -m devtools.replay`), so its memory is measured too (it grows by
 design: every added article stays in it). Every `--article-every` seconds one article is added to a random
 outlet that has an RSS feed: every fifth a Russia–North Korea seed text under a new title and a publication time
 4 days after the previous one (so it forms a story of its own and alerts), the others non-matching replay texts
@@ -50,7 +50,7 @@ def main() -> int:
     broker = start_kafka(work / "kafka") if args.mode == "kafka" else None
     env = bench_env(work / "data", subscribers, replay_port, broker.bootstrap if broker else None)
     procs = Procs(work / "logs", env)
-    procs.start("replay", ["--port", str(replay_port)], metrics=False, module="crawler.replay")
+    procs.start("replay", ["--port", str(replay_port)], metrics=False, module="devtools.replay")
     time.sleep(2)
     poll = ["--poll-interval", str(args.poll_interval), "--poll-max-interval", str(args.poll_interval * 2)]
     if broker:

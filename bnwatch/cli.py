@@ -43,7 +43,7 @@ def _input_failed(command: str, path: str, exc: Exception) -> None:
 
 def cmd_extract(args) -> int:
     from bnwatch.app.inputs import InputError, decode, read_bytes
-    from consumers.clean.extract import NotAnArticle, extract_page
+    from bnwatch.extract import NotAnArticle, extract_page
 
     try:
         text = decode(read_bytes(args.page))
@@ -100,14 +100,24 @@ def cmd_stories(args) -> int:
 
 
 def cmd_kafka(args) -> int:
-    from bnwatch.kafka_local import kafka_command
+    from bnwatch.app.devtools import kafka_local
 
-    return kafka_command(args.action, port=args.port)
+    tool = kafka_local()
+    if tool is None:
+        sys.stderr.write("bnwatch kafka: the local development broker (devtools/kafka_local.py) is not part of this "
+                         "installation; use a real Kafka broker: set BNWATCH_KAFKA_BOOTSTRAP\n")
+        return 2
+    return tool.kafka_command(args.action, port=args.port)
 
 
 def cmd_replay(args) -> int:
-    from crawler.replay.server import ReplayServer
+    from bnwatch.app.devtools import ReplayMissing, replay_server_class
 
+    try:
+        ReplayServer = replay_server_class()
+    except ReplayMissing as exc:
+        sys.stderr.write(f"bnwatch replay: {exc}\n")
+        return 2
     server = ReplayServer(port=args.port)
     server.start()
     print(f"outlet replay on http://127.0.0.1:{server.port}/ (set BNWATCH_REPLAY_HOSTS='*=127.0.0.1:{server.port}')",
@@ -146,8 +156,13 @@ def cmd_run(args, settings: Settings | None = None) -> int:
 
 def cmd_demo(args) -> int:
     from bnwatch.app import demo
+    from bnwatch.app.devtools import ReplayMissing
 
-    return demo.run_demo(timeout=args.timeout, metrics_port=args.metrics_port, keep_data=args.data_dir)
+    try:
+        return demo.run_demo(timeout=args.timeout, metrics_port=args.metrics_port, keep_data=args.data_dir)
+    except ReplayMissing as exc:
+        sys.stderr.write(f"bnwatch demo: {exc}\n")
+        return 2
 
 
 def cmd_crawl(args) -> int:
@@ -172,6 +187,15 @@ def cmd_consume(args) -> int:
     if args.metrics_port is not None:
         settings = settings.with_(metrics_port=args.metrics_port)
     return pipeline.consume(settings, args.stage)
+
+
+def cmd_deliver(args) -> int:
+    from bnwatch.app import pipeline
+
+    settings = Settings.from_env()
+    if args.metrics_port is not None:
+        settings = settings.with_(metrics_port=args.metrics_port)
+    return pipeline.deliver(settings)
 
 
 def cmd_dead_letters(args) -> int:
@@ -203,6 +227,17 @@ def cmd_dead_letters(args) -> int:
     print(f"replayed {report.replayed} dead letters of {args.stage} ({report.from_files} originals read from "
           f"{data_dir}); {len(report.problems)} not replayed")
     return 1 if report.problems else 0
+
+
+# -- outlets -------------------------------------------------------------------------------------------------------
+
+
+def cmd_outlets(args) -> int:
+    """`bnwatch outlets check`: the canary (bnwatch/app/canary.py)."""
+    from bnwatch.app import canary
+
+    return canary.run(args.outlet, replay=args.replay, limit=args.limit, as_json=args.json, textfile=args.textfile,
+                      metrics_port=args.metrics_port)
 
 
 # -- subscribers ---------------------------------------------------------------------------------------------------
@@ -248,7 +283,7 @@ def cmd_subscribers(args) -> int:
     from consumers.notify.subscriptions import SubscriptionError, load_subscribers
 
     if args.action == "replay-parked":
-        from consumers.notify.stage import replay_parked
+        from consumers.notify.worker import replay_parked
         from consumers.notify.store import redact
 
         target = _outbox(args)
@@ -330,7 +365,19 @@ def cmd_subscribers(args) -> int:
     return 0 if ok else 1
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number ≥ 1")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from bnwatch import topology
+
     p = argparse.ArgumentParser(prog="bnwatch", description="Streaming monitor of Bengali-language news")
     p.add_argument("-v", "--verbose", action="store_true", help="the same as --log-level DEBUG")
     p.add_argument("--log-level", type=str.upper, choices=LOG_LEVELS,
@@ -368,14 +415,18 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--metrics-port", type=int, default=None)
     s.set_defaults(func=cmd_crawl)
 
-    s = sub.add_parser("consume", help="run one consumer stage against Kafka")
-    s.add_argument("stage", choices=["clean", "tag", "stories", "notify"])
+    s = sub.add_parser("consume", help="run one consumer stage against Kafka (notify: with its delivery worker)")
+    s.add_argument("stage", choices=topology.stage_names())
     s.add_argument("--metrics-port", type=int, default=None)
     s.set_defaults(func=cmd_consume)
 
+    s = sub.add_parser("deliver", help="the delivery worker alone: send what the notify stage enqueued, serve feeds")
+    s.add_argument("--metrics-port", type=int, default=None)
+    s.set_defaults(func=cmd_deliver)
+
     s = sub.add_parser("dead-letters", help="send a stage's dead letters back to its input topic (after a fix)")
     s.add_argument("action", choices=["replay"])
-    s.add_argument("stage", choices=["clean", "tag", "stories", "notify"])
+    s.add_argument("stage", choices=topology.stage_names())
     s.add_argument("--data-dir", default=None, help="where big originals were kept (default: BNWATCH_DATA_DIR)")
     s.set_defaults(func=cmd_dead_letters)
 
@@ -393,7 +444,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("files", nargs="+", help="HTML pages or .txt articles (title on the first line); - for stdin")
     s.set_defaults(func=cmd_stories)
 
-    s = sub.add_parser("kafka", help="the local development broker")
+    s = sub.add_parser("kafka", help="the local development broker (devtools/, in a checkout only)")
     s.add_argument("action", choices=["start", "stop", "status"])
     s.add_argument("--port", type=int, default=None)
     s.set_defaults(func=cmd_kafka)
@@ -404,6 +455,21 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("replay", help="serve the outlet replay")
     s.add_argument("--port", type=int, default=8800)
     s.set_defaults(func=cmd_replay)
+
+    s = sub.add_parser("outlets", help="the outlet registry: check each outlet's newest articles field by field")
+    ss = s.add_subparsers(dest="action", required=True)
+    a = ss.add_parser("check", help="fetch each outlet's newest articles and report title/body/date/language "
+                                    "found, missing or suspicious; exit 1 when any outlet is DEGRADED or BROKEN")
+    a.add_argument("outlet", nargs="*", help="outlet ids (default: every registered outlet)")
+    a.add_argument("--replay", action="store_true", help="check against the outlet replay (offline; CI)")
+    a.add_argument("--limit", type=_positive_int, default=3, help="newest articles per outlet (default 3)")
+    a.add_argument("--json", action="store_true", help="one JSON object instead of the table")
+    a.add_argument("--textfile", help="also write the counts for node_exporter's textfile collector (a .prom file)")
+    a.add_argument("--metrics-port", type=int, default=None,
+                   help="serve the counts on /metrics and keep serving after the run until stopped")
+    a.add_argument("--log-level", type=str.upper, choices=LOG_LEVELS, default=argparse.SUPPRESS)
+    a.add_argument("--log-format", choices=LOG_FORMATS, default=argparse.SUPPRESS)
+    s.set_defaults(func=cmd_outlets)
 
     s = sub.add_parser("subscribers", help="who gets alerts: list them, send a test alert, replay parked deliveries")
     ss = s.add_subparsers(dest="action", required=True)
@@ -434,7 +500,7 @@ def build_parser() -> argparse.ArgumentParser:
 # -- configuration ------------------------------------------------------------------------------------------------
 
 #: the commands whose configuration is checked before anything starts
-_CHECKED_COMMANDS = ("run", "demo", "crawl", "consume", "subscribers")
+_CHECKED_COMMANDS = ("run", "demo", "crawl", "consume", "deliver", "subscribers")
 
 
 def _check_configuration(args) -> int | None:

@@ -525,9 +525,9 @@ class LagReporter:
 
     @classmethod
     def for_stages(cls, bootstrap: Connection, topics, stages=None, interval: float = 15.0) -> "LagReporter":
-        from bnwatch.topics import STAGES
+        from bnwatch import topology
 
-        pairs = [(f"{topics.prefix}{s}", topics.stage_io(s)[0]) for s in (stages or STAGES)]
+        pairs = [(f"{topics.prefix}{s}", topics.stage_io(s)[0]) for s in (stages or topology.stage_names())]
         return cls(bootstrap, pairs, interval)
 
     def report_once(self, admin: KafkaAdminClient | None = None) -> dict[tuple[str, str], dict[int, int]]:

@@ -1,8 +1,8 @@
-"""The outlet registry: one YAML data file per outlet under crawler/outlets/.
+"""The outlet registry: one folder per outlet, crawler/outlets/<id>/outlet.yaml.
 
 Outlets are data, not code. The crawler reads discovery sources and URL patterns from them; the clean stage
-reads selectors, boilerplate and the time zone. Adding an outlet means adding a file (and its replay fixtures),
-never a spider class.
+reads selectors, boilerplate and the time zone. Adding an outlet means adding one folder (its outlet.yaml, and
+for the tests its replay model in replay/ and golden pages in golden/), never a spider class.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import yaml
 
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "crawler" / "outlets"
 DISCOVERY_TYPES = {"rss", "sitemap", "listing", "json_api"}
+OUTLET_FILE = "outlet.yaml"  # crawler/outlets/<id>/outlet.yaml
 
 
 class OutletError(ValueError):
@@ -144,9 +145,25 @@ def load_outlet_file(path: Path) -> Outlet:
         ZoneInfo(str(outlet.timezone))
     except (ZoneInfoNotFoundError, ValueError):
         raise OutletError(f"{path}: timezone: unknown time zone {outlet.timezone!r}") from None
-    if outlet.id != path.stem:
-        raise OutletError(f"{path}: id {outlet.id!r} must match the file name")
+    if outlet.id != path.parent.name:
+        raise OutletError(f"{path}: id {outlet.id!r} must match its folder's name {path.parent.name!r}")
     return outlet
+
+
+def outlet_files(directory: Path) -> list[Path]:
+    """The `<id>/outlet.yaml` of every outlet folder. A YAML file left at the top (the layout before folders) or
+    a folder without outlet.yaml is an error, not an outlet quietly skipped."""
+    paths = []
+    for entry in sorted(directory.iterdir()):
+        if entry.name.startswith((".", "_")):
+            continue
+        if entry.is_file() and entry.suffix in (".yaml", ".yml"):
+            raise OutletError(f"{entry}: an outlet is a folder: move it to {directory / entry.stem / OUTLET_FILE}")
+        if entry.is_dir():
+            if not (entry / OUTLET_FILE).is_file():
+                raise OutletError(f"{entry}: outlet folder without {OUTLET_FILE}")
+            paths.append(entry / OUTLET_FILE)
+    return paths
 
 
 class Registry:
@@ -166,15 +183,15 @@ class Registry:
 
     @classmethod
     def load(cls, directory: str | Path | None = None) -> "Registry":
-        """Every `*.yaml` in the directory. Raises OutletError (one line naming the directory or file and the
-        problem) for a missing or empty directory and for any file that does not load: an outlet silently
-        missing, or every outlet's selectors silently dropped, is worse than not starting."""
+        """Every `<id>/outlet.yaml` in the directory. Raises OutletError (one line naming the directory or file
+        and the problem) for a missing or empty directory, a stray file or folder, and any file that does not load:
+        an outlet silently missing, or every outlet's selectors silently dropped, is worse than not starting."""
         directory = Path(directory or os.environ.get("BNWATCH_OUTLETS_DIR") or DEFAULT_DIR)
         if not directory.is_dir():
             raise OutletError(f"{directory}: no such directory (the outlet registry)")
-        paths = sorted(directory.glob("*.yaml"))
+        paths = outlet_files(directory)
         if not paths:
-            raise OutletError(f"{directory}: no outlet files (*.yaml) in the outlet registry")
+            raise OutletError(f"{directory}: no outlet folders (<id>/{OUTLET_FILE}) in the outlet registry")
         return cls([load_outlet_file(path) for path in paths])
 
     def __iter__(self):

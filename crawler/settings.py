@@ -1,6 +1,6 @@
 """Scrapy settings for the bnwatch crawler.
 
-Settings are the only knobs: outlets are data (crawler/outlets/*.yaml), the sink is chosen by BNWATCH_* settings
+Settings are the only knobs: outlets are data (crawler/outlets/<id>/outlet.yaml), the sink is chosen by BNWATCH_* settings
 (Kafka when a bootstrap server is configured), and the outlet replay is reached through REPLAY_HOSTS, never by
 editing an outlet.
 """
@@ -65,9 +65,9 @@ REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
 # bnwatch configures logging (bnwatch/logs.py); Scrapy's lines name items by URL, never print a page body
 LOG_FORMATTER = "crawler.logformatter.OperatorLogFormatter"
-# the process's status line and --once summary (bnwatch/status.py) replace Scrapy's minute stats and final dump
+# the process's status line and --once summary (bnwatch/status.py) replace Scrapy's minute stats; its final stats
+# dump is logged by scrapy.statscollectors, which bnwatch/logs.py shows only at DEBUG
 LOGSTATS_INTERVAL = 0
-STATS_DUMP = False
 # Scrapy re-reads and re-parses a callback's source on every response to warn about generator return values
 # (its cache holds the callback weakly): measurable per page, and our callbacks return nothing
 WARN_ON_GENERATOR_RETURN_VALUE = False

@@ -21,7 +21,7 @@ def local_kafka(tmp_path_factory):
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
         yield None
         return
-    from bnwatch.kafka_local import LocalKafka, free_port
+    from devtools.kafka_local import LocalKafka, free_port
 
     port = free_port()
     broker = LocalKafka(tmp_path_factory.mktemp("kafka-run"), port=port, controller_port=free_port(exclude=(port,)))
@@ -67,7 +67,7 @@ SASL_USERS = {"bnwatch": "bnwatch-test-password", "other": "other-test-password"
 def sasl_kafka(tmp_path_factory):
     """A second local broker whose client listener is SASL_PLAINTEXT (PLAIN, users SASL_USERS); started only by
     the tests that ask for it."""
-    from bnwatch.kafka_local import LocalKafka, free_port
+    from devtools.kafka_local import LocalKafka, free_port
 
     port = free_port()
     broker = LocalKafka(tmp_path_factory.mktemp("kafka-sasl"), port=port, controller_port=free_port(exclude=(port,)),

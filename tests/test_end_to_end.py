@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from bnwatch.app.receiver import WebhookReceiver
-from crawler.replay.server import ReplayServer
+from devtools.replay.server import ReplayServer
 
 pytestmark = pytest.mark.integration
 

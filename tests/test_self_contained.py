@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures.paths import CORPUS_PAGES, OUTLET_FIXTURES, SEED_COUNT, SEEDS, SEEDS_DIR
+from tests.fixtures.paths import CORPUS_PAGES, GOLDEN_GLOB, OUTLET_FIXTURES, SEED_COUNT, SEEDS, SEEDS_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
 SUFFIXES = {".py", ".sh", ".cfg", ".toml", ".yml", ".yaml", ".md", ".ini"}
@@ -149,10 +149,12 @@ def test_the_scan_allows_system_paths_and_climbs_inside(rel, text):
 def test_fixture_folders_are_filled_and_each_file_has_its_provenance():
     """The tests glob these folders: an empty or partial copy must fail here, not collect nothing."""
     assert len(SEEDS) == SEED_COUNT, f"{len(SEEDS)} seed articles in {SEEDS_DIR}, expected {SEED_COUNT}"
-    assert len(list(OUTLET_FIXTURES.glob("*/*.json"))) >= 60, f"golden outlet pages missing in {OUTLET_FIXTURES}"
+    assert len(list(OUTLET_FIXTURES.glob(GOLDEN_GLOB))) >= 60, f"golden outlet pages missing in {OUTLET_FIXTURES}"
     pages = sorted(p for p in CORPUS_PAGES.rglob("*") if p.is_file() and p.name != "README.md")
-    assert len(pages) >= 8, f"corpus pages missing in {CORPUS_PAGES}"
-    for folder, files in ((SEEDS_DIR, SEEDS), (CORPUS_PAGES, pages)):
+    # registered outlets keep their real pages in their own folder, crawler/outlets/<outlet>/real/
+    real = {d: sorted(p for p in d.iterdir() if p.name != "README.md") for d in OUTLET_FIXTURES.glob("*/real")}
+    assert len(pages) + sum(map(len, real.values())) >= 8, f"real pages missing in {CORPUS_PAGES} and */real/"
+    for folder, files in ((SEEDS_DIR, SEEDS), (CORPUS_PAGES, pages), *real.items()):
         readme = (folder / "README.md").read_text(encoding="utf-8")
         for f in files:
             assert f"`{f.relative_to(folder).as_posix()}`" in readme, f"{f} has no provenance row in {folder}/README.md"

@@ -41,9 +41,9 @@ def extraction() -> SimpleNamespace:
 
 
 def start_replay():
-    """The outlet replay, started (a development tool: bnwatch/app/replay_tool.py finds it or raises
+    """The outlet replay, started (a development tool: bnwatch/app/devtools.py finds it or raises
     ReplayMissing)."""
-    from bnwatch.app.replay_tool import replay_server_class
+    from bnwatch.app.devtools import replay_server_class
 
     server = replay_server_class()(port=0)
     server.start()

@@ -25,6 +25,7 @@ _NEEDS = {
     "consume tag": ("rules",),
     "consume stories": ("outlets", "data"),
     "consume notify": ("outlets", "data", "rules", "subscribers", "store"),
+    "deliver": ("outlets", "data", "rules", "subscribers", "store"),
     "subscribers": ("outlets", "rules", "subscribers"),
     "config": ("outlets", "data", "rules", "subscribers", "store"),
 }

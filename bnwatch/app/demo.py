@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import logging
 import secrets
+import shutil
 import tempfile
 import threading
 import time
@@ -31,7 +32,9 @@ def _format_alert(payload: dict) -> str:
 def run_demo(timeout: float = 90.0, metrics_port: int | None = None, keep_data: str | None = None) -> int:
     from bnwatch.app.pipeline import run_embedded
     from bnwatch.app.receiver import WebhookReceiver
-    from crawler.replay.server import ReplayServer
+    from bnwatch.app.devtools import replay_server_class
+
+    ReplayServer = replay_server_class()  # ReplayMissing (the caller's one line, exit 2) in an installed wheel
 
     t0 = time.monotonic()
     data_dir = Path(keep_data) if keep_data else Path(tempfile.mkdtemp(prefix="bnwatch-demo-"))
@@ -66,7 +69,7 @@ def run_demo(timeout: float = 90.0, metrics_port: int | None = None, keep_data: 
         feeds_port=None,
     )
     print(f"bnwatch demo: outlet replay on 127.0.0.1:{replay.port}, subscriber webhook {receiver.url},"
-          f" data in {data_dir}", flush=True)
+          f" data in {data_dir}{'' if keep_data else ' (removed at the end)'}", flush=True)
     stop = threading.Event()
     timer = threading.Timer(timeout, stop.set)
     timer.daemon = True
@@ -77,6 +80,8 @@ def run_demo(timeout: float = 90.0, metrics_port: int | None = None, keep_data: 
         timer.cancel()
         replay.stop()
         receiver.stop()
+        if not keep_data:  # a temporary directory: gone with the demo (--data-dir keeps it)
+            shutil.rmtree(data_dir, ignore_errors=True)
     n = len(receiver.payloads())
     print(f"bnwatch demo: {n} alert(s) delivered in {time.monotonic() - t0:.1f} s", flush=True)
     if not n and keep_data:

@@ -49,7 +49,7 @@ def read_bytes(name: str) -> bytes:
 
 def decode(data: bytes) -> str:
     """Text of an input in any of BOM / UTF-8 / UTF-16 / a labelled or detectable charset."""
-    from consumers.clean.decode import BINARY, decode_html
+    from bnwatch.extract.decode import BINARY, decode_html
 
     result = decode_html(data)
     if BINARY in result.flags:
@@ -83,7 +83,7 @@ def is_html(name: str, text: str) -> bool:
 
 def read_article(name: str) -> Article:
     """An article from a plain-text file or an HTML page (cleaned first). A page with no article is an empty one."""
-    from consumers.clean.extract import NotAnArticle, extract_page
+    from bnwatch.extract import NotAnArticle, extract_page
 
     text = decode(read_bytes(name))
     if not is_html(name, text):

@@ -1,8 +1,10 @@
-"""The jobs: `run` (crawl + every stage), `crawl` (crawler only), `consume STAGE` (one stage on Kafka).
+"""The jobs: `run` (crawl + every stage), `crawl` (crawler only), `consume STAGE` (one stage on Kafka), `deliver`
+(the delivery worker alone). The stages and their order come from bnwatch/topology.py.
 
 Embedded mode (no Kafka configured): the crawler hands each RawPage to an in-process pipeline of the same stages
 and marks it published once it went through. Kafka mode: the crawler publishes to the raw-pages topic and each
 stage runs as its own consumer group (threads here; separate `bnwatch consume STAGE` processes in production).
+A stage's worker (notify's delivery) runs beside it in both modes, or apart as `bnwatch deliver`.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ import os
 import threading
 
 from bnwatch import metrics
-from bnwatch.app.stages import build_stage, build_stages
+from bnwatch import topology
+from bnwatch.app.stages import build_stage, build_stages, close_workers, start_workers
 from bnwatch.config import Settings
 from bnwatch.status import StatusReporter, crawl_failure
-from bnwatch.topics import STAGES, Topics
+from bnwatch.topics import Topics
 
 logger = logging.getLogger(__name__)
 
@@ -160,9 +163,11 @@ def consume(settings: Settings, stage_name: str, stop: threading.Event | None = 
     install_stop_signals(stop)
     status = StatusReporter(f"consume {stage_name}", settings.status_interval).start()
     logger.info("consume %s: started (group %s%s)", stage_name, settings.topic_prefix, stage_name)
+    workers = start_workers(settings, (stage_name,))  # `consume notify` delivers too, as operators expect
     try:
-        run_stage(build_stage(stage_name, settings), settings, stop)
+        run_stage(build_stage(stage_name, settings, workers.get(stage_name)), settings, stop)
     finally:
+        close_workers(workers)
         run = status.stop()
         logger.info("%s", status.summary(run))
     return 0
@@ -182,17 +187,19 @@ def run(settings: Settings, outlets: str = "all", follow: bool = True, poll_inte
     stop = stop or threading.Event()
     status = StatusReporter("run", settings.status_interval).start()
     threads = []
-    for name in STAGES:
-        t = threading.Thread(target=run_stage, args=(build_stage(name, settings), settings, stop),
-                             name=f"stage-{name}", daemon=True)
-        t.start()
-        threads.append(t)
+    workers = start_workers(settings)
     try:
+        for name in topology.stage_names():
+            t = threading.Thread(target=run_stage, args=(build_stage(name, settings, workers.get(name)), settings,
+                                                         stop), name=f"stage-{name}", daemon=True)
+            t.start()
+            threads.append(t)
         _run_crawler(settings, outlets, follow, poll_interval, stop=stop, poll_bounds=poll_bounds)
     finally:
         stop.set()
         for t in threads:
             t.join(30)
+        close_workers(workers)
         lag.stop()
     return finish(status, once=not follow)
 
@@ -203,8 +210,13 @@ def run_embedded(settings: Settings, outlets: str = "all", follow: bool = True, 
     from consumers.runners.embedded import EmbeddedPipeline
     from crawler.sinks import CallableSink
 
-    pipeline = EmbeddedPipeline(build_stages(settings), settings.data_dir / "dead-letter",
-                                dead_letter_max_bytes=settings.raw_pages_max_bytes).start()
+    workers = start_workers(settings)
+    try:
+        pipeline = EmbeddedPipeline(build_stages(settings, workers=workers), settings.data_dir / "dead-letter",
+                                    dead_letter_max_bytes=settings.raw_pages_max_bytes).start()
+    except BaseException:
+        close_workers(workers)
+        raise
     seen = open_seen_store(settings)
     status = StatusReporter("run", settings.status_interval).start()
     try:
@@ -214,5 +226,27 @@ def run_embedded(settings: Settings, outlets: str = "all", follow: bool = True, 
             logger.warning("embedded pipeline did not drain in %.0f s", drain_timeout)
     finally:
         pipeline.stop()
+        close_workers(workers)
         seen.close()
     return finish(status, once=not follow)
+
+
+def deliver(settings: Settings, stop: threading.Event | None = None) -> int:
+    """`bnwatch deliver`: the delivery worker alone (dispatch + Atom feeds) on the configured outbox until
+    stopped, so deliveries scale and restart apart from the notify stage's consumption."""
+    from consumers.runners.kafka import install_stop_signals
+
+    metrics.serve(settings.metrics_port, settings.metrics_addr)
+    stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        install_stop_signals(stop)
+    status = StatusReporter("deliver", settings.status_interval).start()
+    workers = start_workers(settings, ("notify",))
+    logger.info("deliver: started")
+    try:
+        stop.wait()
+    finally:
+        close_workers(workers)
+        run = status.stop()
+        logger.info("%s", status.summary(run))
+    return 0

@@ -1,4 +1,7 @@
-"""A download handler that sends requests for real outlet hosts to the local outlet replay.
+"""A download handler that sends requests for real outlet hosts to another address (the local outlet replay).
+
+It only routes: the replay itself is a development tool (devtools/replay) this module never imports, so the
+installed crawler carries the handler without the replay.
 
 Outlets keep their real domains and URLs. With REPLAY_HOSTS = {"dailyinqilab.com": "127.0.0.1:8800"} (or
 {"*": "127.0.0.1:8800"}), https://dailyinqilab.com/x is fetched from http://127.0.0.1:8800/x with

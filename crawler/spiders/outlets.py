@@ -43,13 +43,14 @@ from scrapy.exceptions import DontCloseSpider
 from w3lib.url import canonicalize_url
 
 from bnwatch import metrics
+from bnwatch.extract import fingerprint as content_fingerprint
 from bnwatch.outlets import DiscoverySource, Outlet, Registry, default_registry
 from bnwatch.records import RawPage
 from crawler.challenge import challenge_reason
 from crawler.discovery import DiscoveryError, discover
 from crawler.middlewares.redirect_guard import OFFSITE_LINK, refusal
 from crawler.schedule import Bounds, Schedule, SourceState, adapt_interval, next_delay
-from crawler.seen import DEFAULT_RECHECK_AFTER, SeenStore, content_fingerprint
+from crawler.seen import DEFAULT_RECHECK_AFTER, SeenStore
 
 KEPT_HEADERS = ("content-type", "last-modified", "etag", "content-language", "date")
 ARTICLE_STATUSES = [304, 401, 403, 404, 410, 429, 503]
@@ -440,7 +441,7 @@ class OutletsSpider(scrapy.Spider):
             self._resolve(url, ok=False)
             return
         outlet = self.registry.get(outlet_id)
-        fingerprint = content_fingerprint(response.body, outlet.selectors, outlet.drop, outlet.boilerplate_text)
+        fingerprint = content_fingerprint(response.body, outlet)  # the clean stage's reading of the article
         etag, last_modified = _header(response, "ETag"), _header(response, "Last-Modified")
         if self.seen.content_unchanged(url, fingerprint, response.body):
             self.seen.touch(url, stamp, etag=etag, last_modified=last_modified)

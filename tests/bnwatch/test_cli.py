@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from bnwatch.cli import main
-from tests.fixtures.paths import CORPUS_PAGES, SEED_COUNT, SEEDS
+from tests.fixtures.paths import SEED_COUNT, SEEDS, real_page
 
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = ROOT / "tests" / "fixtures" / "outlets"
+FIXTURES = ROOT / "crawler" / "outlets"  # golden pages: <outlet>/golden/
 
 
 def _lines(capsys):
@@ -20,7 +20,7 @@ def _lines(capsys):
 
 
 def test_extract_prints_the_contract_fields(capsys):
-    page = FIXTURES / "dailyinqilab" / "international-723543.html"
+    page = FIXTURES / "dailyinqilab" / "golden" / "international-723543.html"
     expected = json.loads(page.with_suffix(".json").read_text(encoding="utf-8"))
     assert main(["extract", str(page)]) == 0
     (out,) = _lines(capsys)
@@ -31,14 +31,14 @@ def test_extract_prints_the_contract_fields(capsys):
 
 
 def test_extract_refuses_a_bot_challenge_with_a_clear_exit_code(capsys):
-    page = CORPUS_PAGES / "banglanews24" / "cloudflare_challenge_opinion.html"
+    page = real_page("banglanews24/cloudflare_challenge_opinion.html")
     assert main(["extract", str(page)]) == 3
     assert "not an article" in capsys.readouterr().err
 
 
 def test_classify_alerts_on_every_seed_and_not_on_a_sports_page(capsys):
     assert len(SEEDS) == SEED_COUNT, f"expected {SEED_COUNT} seed articles, found {len(SEEDS)}"
-    non_matching = FIXTURES / "dailyinqilab" / "bangladesh-689613.html"
+    non_matching = FIXTURES / "dailyinqilab" / "golden" / "bangladesh-689613.html"
     assert main(["classify", *map(str, SEEDS), str(non_matching)]) == 0
     out = _lines(capsys)
     assert [o["input"] for o in out] == [*map(str, SEEDS), str(non_matching)]

@@ -19,7 +19,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELLED = ROOT / "tests" / "fixtures" / "labelled" / "labelled.jsonl"
-OUTLET_PAGE = ROOT / "tests" / "fixtures" / "outlets" / "ajkerpatrika" / "ajp460oi92mup.html"
+OUTLET_PAGE = ROOT / "crawler" / "outlets" / "ajkerpatrika" / "golden" / "ajp460oi92mup.html"
 
 
 def _item(item_id: str) -> dict:

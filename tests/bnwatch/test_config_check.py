@@ -50,8 +50,8 @@ def subscribers_file(tmp_path: Path, extra: str) -> Path:
 def outlets_with_a_bad_file(tmp_path: Path) -> tuple[Path, Path]:
     directory = tmp_path / "outlets"
     shutil.copytree(ROOT / "crawler" / "outlets", directory)
-    assert len(list(directory.glob("*.yaml"))) >= 32
-    bad = directory / "prothomalo.yaml"
+    assert len(list(directory.glob("*/outlet.yaml"))) >= 32
+    bad = directory / "prothomalo" / "outlet.yaml"
     bad.write_text(bad.read_text(encoding="utf-8") + "selectors: [title: h1\n", encoding="utf-8")
     return directory, bad
 
@@ -191,9 +191,9 @@ def test_one_malformed_outlet_file_makes_the_clean_stage_refuse_to_start(tmp_pat
 
 def test_an_outlet_file_of_the_wrong_shape_is_named(tmp_path):
     directory = tmp_path / "outlets"
-    directory.mkdir()
-    (directory / "x.yaml").write_text("- just\n- a list\n", encoding="utf-8")
-    with pytest.raises(OutletError, match=r"x\.yaml: must be a mapping of outlet fields, got list$"):
+    (directory / "x").mkdir(parents=True)
+    (directory / "x" / "outlet.yaml").write_text("- just\n- a list\n", encoding="utf-8")
+    with pytest.raises(OutletError, match=r"x/outlet\.yaml: must be a mapping of outlet fields, got list$"):
         outlets_module.Registry.load(directory)
 
 

@@ -182,7 +182,7 @@ def test_a_3mb_page_passes_and_one_over_the_limit_is_dead_lettered_and_counted(s
 
 @pytest.mark.integration
 def test_a_different_cluster_on_the_same_address_is_refused(tmp_path):
-    from bnwatch.kafka_local import LocalKafka, free_port
+    from devtools.kafka_local import LocalKafka, free_port
 
     port = free_port()
     controller = free_port(exclude=(port,))

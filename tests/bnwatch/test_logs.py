@@ -174,7 +174,7 @@ def test_status_reporter_logs_a_line_every_interval(caplog):
 # -- the real command ------------------------------------------------------------------------------------------------
 
 def _free_port() -> int:
-    from bnwatch.kafka_local import free_port
+    from devtools.kafka_local import free_port
 
     return free_port()
 
@@ -218,3 +218,16 @@ def test_demo_prints_what_readme_shows_and_writes_under_100_kb():
         assert lines[0].startswith("bnwatch demo: outlet replay on 127.0.0.1:"), lines[0]
         assert re.match(r"bnwatch demo: \d+ alert\(s\) delivered in [\d.]+ s$", lines[-1]), lines[-1]
         assert sum(bool(alert_line.match(line)) for line in lines) >= 5, text
+
+
+def test_a_bad_log_level_or_format_is_one_line_and_exit_2(tmp_path):
+    env = {**os.environ, "BNWATCH_DATA_DIR": str(tmp_path), "BNWATCH_LOG_LEVEL": "loud"}
+    proc = subprocess.run([sys.executable, "-m", "bnwatch.cli", "config"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "bnwatch: log level 'LOUD': one of DEBUG, INFO, WARNING, ERROR (BNWATCH_LOG_LEVEL / BNWATCH_LOG_FORMAT)"]
+    proc = subprocess.run([sys.executable, "-m", "bnwatch.cli", "run", "--log-format", "xml"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "argument --log-format: invalid choice: 'xml'" in proc.stderr
+    assert "Traceback" not in proc.stderr

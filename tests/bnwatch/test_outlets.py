@@ -40,3 +40,37 @@ def test_duplicate_domains_are_refused():
 def test_missing_fields_are_a_clear_error():
     with pytest.raises(OutletError, match="missing required field"):
         Outlet.from_dict({"id": "x", "name": "X"}, source="x.yaml")
+
+
+def _registry_with(tmp_path, outlet_id="ok", folder=None):
+    """A registry folder with one good outlet folder (its folder named `folder`, default the id)."""
+    directory = tmp_path / "outlets"
+    (directory / (folder or outlet_id)).mkdir(parents=True)
+    (directory / (folder or outlet_id) / "outlet.yaml").write_text(
+        f"id: {outlet_id}\nname: OK\ndomain: ok.example\nhome: https://ok.example/\ntimezone: Asia/Dhaka\n",
+        encoding="utf-8")
+    return directory
+
+
+def test_an_outlet_is_a_folder_named_by_its_id(tmp_path):
+    assert [o.id for o in Registry.load(_registry_with(tmp_path))] == ["ok"]
+    wrong = _registry_with(tmp_path / "b", "ok", folder="other")
+    with pytest.raises(OutletError, match=r"other/outlet\.yaml: id 'ok' must match its folder's name 'other'$"):
+        Registry.load(wrong)
+
+
+def test_a_stray_file_or_an_empty_folder_in_the_registry_is_an_error(tmp_path):
+    directory = _registry_with(tmp_path)
+    (directory / "old.yaml").write_text("id: old\n", encoding="utf-8")  # the layout before folders
+    with pytest.raises(OutletError, match=r"old\.yaml: an outlet is a folder: move it to .*old/outlet\.yaml$"):
+        Registry.load(directory)
+    (directory / "old.yaml").unlink()
+    (directory / "half").mkdir()
+    with pytest.raises(OutletError, match=r"half: outlet folder without outlet\.yaml$"):
+        Registry.load(directory)
+
+
+def test_an_empty_registry_is_an_error(tmp_path):
+    (tmp_path / "outlets").mkdir()
+    with pytest.raises(OutletError, match=r"no outlet folders \(<id>/outlet\.yaml\)"):
+        Registry.load(tmp_path / "outlets")

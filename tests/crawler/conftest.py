@@ -114,7 +114,8 @@ class LocalOutlet:
             "selectors": {"title": "h1.title::text", "body": "div.body > p"},
             "crawl": crawl or {},
         }
-        path = directory / f"{outlet_id}.yaml"
+        path = directory / outlet_id / "outlet.yaml"  # one folder per outlet
+        path.parent.mkdir(exist_ok=True)
         path.write_text(json.dumps(data), encoding="utf-8")  # JSON is YAML
         return path
 

@@ -18,7 +18,7 @@ from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
 
 from bnwatch import metrics
-from bnwatch.kafka_local import free_port
+from devtools.kafka_local import free_port
 from bnwatch.outlets import Outlet, Registry
 from crawler.middlewares.redirect_guard import (LOCALHOST, OFFSITE_REDIRECT, PRIVATE, RESOLVES_PRIVATE, HostResolver,
                                                 RedirectGuardMiddleware, resolved_refusal)
@@ -183,15 +183,16 @@ def test_a_crawl_refuses_offsite_children_and_a_name_resolving_to_loopback(local
     site.pages["/sitemaps/2.xml"] = Page(200, _urlset([f"{by_name}/news/9"]), "application/xml")
     site.feed([own[1], f"{by_name}/news/9"])  # a feed listing a link on another host
     outlets = tmp_path / "outlets"
-    outlets.mkdir()
+    (outlets / "localnews").mkdir(parents=True)  # one folder per outlet
+    (outlets / "loopnews").mkdir()
     common = {"timezone": "Asia/Dhaka", "selectors": {"title": "h1.title::text", "body": "div.body > p"},
               "article_urls": [r"^http://[^/]+/news/\d+$"]}  # not anchored to the host: the spider must be
-    (outlets / "localnews.yaml").write_text(json.dumps({
+    (outlets / "localnews" / "outlet.yaml").write_text(json.dumps({
         "id": "localnews", "name": "Local News", "domain": "127.0.0.1", "home": site.base + "/",
         "discovery": [{"type": "sitemap", "url": site.base + "/sitemap-index.xml"},
                       {"type": "rss", "url": site.base + "/feed"}], **common}), encoding="utf-8")
     # an outlet whose own name resolves to loopback (and is not routed to the replay)
-    (outlets / "loopnews.yaml").write_text(json.dumps({
+    (outlets / "loopnews" / "outlet.yaml").write_text(json.dumps({
         "id": "loopnews", "name": "Loop News", "domain": name, "home": by_name + "/",
         "discovery": [{"type": "rss", "url": by_name + "/feed"}], **common}), encoding="utf-8")
     port = free_port()

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 import urllib.request
 
-from bnwatch.kafka_local import free_port
-from tests.fixtures.paths import CORPUS_PAGES as CORPUS
+from devtools.kafka_local import free_port
+from tests.fixtures.paths import real_page
 
 
 def _metric(port: int, name: str, **labels: str) -> float:
@@ -23,7 +23,7 @@ def _metric(port: int, name: str, **labels: str) -> float:
 
 
 def test_challenge_pages_are_counted_and_not_published(local_outlet, crawler_tools, tmp_path):
-    challenge = (CORPUS / "banglanews24" / "cloudflare_challenge_opinion.html").read_bytes()
+    challenge = real_page("banglanews24/cloudflare_challenge_opinion.html").read_bytes()
     site = local_outlet()
     good = site.article(1, "আসল খবর", "এটি একটি আসল প্রতিবেদন।")
     blocked_403, blocked_503 = site.base + "/news/2", site.base + "/news/3"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from crawler.replay.server import ReplayServer
+from devtools.replay.server import ReplayServer
 
 OUTLETS = "dailyinqilab,somoyerkonthosor,vietnamvn"
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.replay.server import ReplayServer
+from devtools.replay.server import ReplayServer
 
 pytestmark = pytest.mark.integration
 

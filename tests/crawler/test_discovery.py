@@ -4,7 +4,7 @@ import pytest
 
 from bnwatch.outlets import DiscoverySource, Outlet
 from crawler.discovery import DiscoveryError, discover, from_feed, from_sitemap
-from tests.fixtures.paths import CORPUS_PAGES as CORPUS
+from tests.fixtures.paths import real_page
 
 KALERKANTHO = Outlet.from_dict({
     "id": "kalerkantho", "name": "Kaler Kantho", "domain": "kalerkantho.com", "home": "https://www.kalerkantho.com/",
@@ -14,7 +14,7 @@ RSS = DiscoverySource(type="rss", url="https://www.kalerkantho.com/rss.xml")
 
 
 def test_real_kaler_kantho_feed_yields_every_item_link_with_its_date():
-    body = (CORPUS / "kalerkantho" / "rss_world_derived.xml").read_bytes()
+    body = real_page("kalerkantho/rss_world_derived.xml").read_bytes()
     items = body.count(b"<item>")
     found = discover(KALERKANTHO, RSS, body, RSS.url)
     assert items > 50

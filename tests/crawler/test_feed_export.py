@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from bnwatch.records import SCHEMA_VERSION, RawPage
-from crawler.replay.server import ReplayServer
+from devtools.replay.server import ReplayServer
 
 ROOT = Path(__file__).resolve().parents[2]
 OUTLET = "dailyinqilab"  # discovered through its news sitemap and a listing page

@@ -10,7 +10,7 @@ from twisted.internet import error as terr
 from bnwatch import metrics
 from crawler.middlewares.health import ChallengeMiddleware, error_kind
 from crawler.middlewares.retry import BackoffRetryMiddleware, retry_after_seconds
-from tests.fixtures.paths import CORPUS_PAGES as CORPUS
+from tests.fixtures.paths import real_page
 
 
 def test_backoff_grows_exponentially_is_capped_and_honours_retry_after():
@@ -35,7 +35,7 @@ def _count(outlet: str) -> float:
 
 
 def test_challenge_is_marked_counted_and_not_retried():
-    body = (CORPUS / "banglanews24" / "cloudflare_challenge_opinion.html").read_bytes()
+    body = real_page("banglanews24/cloudflare_challenge_opinion.html").read_bytes()
     mw = ChallengeMiddleware()
     req = Request("https://www.banglanews24.com/opinion/x", meta={"outlet": "mwtest"})
     before = _count("mwtest")

@@ -21,12 +21,12 @@ from parsel import Selector
 
 from bnwatch.records import RawPage
 from bnwatch.textnorm import fold
-from crawler.replay.server import ReplayServer
+from devtools.replay.server import ReplayServer
 
 ROOT = Path(__file__).resolve().parents[2]
 HARNESS = ROOT / "tests" / "crawler" / "harness.py"
 CHROMIUM = "/usr/bin/chromium"
-FIXTURES = ROOT / "tests" / "fixtures" / "outlets" / "dhakapost"
+FIXTURES = ROOT / "crawler" / "outlets" / "dhakapost" / "golden"
 SERVED_AT = datetime.fromisoformat("2025-07-20T09:00:00+06:00")
 
 # CI installs Chromium (scripts/setup.sh --test) and must not pass without these tests: only elsewhere may they skip

@@ -153,7 +153,7 @@ def test_bnwatch_crawl_scale_out_shares_outlets_and_takes_over(kafka_bootstrap, 
     every article reaches raw-pages; after a SIGKILL the survivor polls every outlet."""
     import re
 
-    from crawler.replay.server import ReplayServer
+    from devtools.replay.server import ReplayServer
 
     outlets = ["dailyinqilab", "somoyerkonthosor", "vietnamvn", "kalbela"]
     replay = ReplayServer(port=0, outlets=tuple(outlets)).start()

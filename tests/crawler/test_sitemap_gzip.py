@@ -12,7 +12,7 @@ import pytest
 
 from bnwatch.outlets import DiscoverySource, default_registry
 from crawler.discovery import DiscoveryError, discover, from_sitemap
-from crawler.replay.server import ReplayServer
+from devtools.replay.server import ReplayServer
 
 SITEMAP = DiscoverySource(type="sitemap", url="https://dailyinqilab.com/news-sitemap.xml")
 
@@ -71,8 +71,8 @@ def test_a_crawl_follows_gzipped_sitemaps(local_outlet, crawler_tools, tmp_path)
     site.pages["/news-sitemap.xml"] = Page(200, gzip.compress(_urlset(urls[2:])), "application/xml",
                                            headers={"Content-Encoding": "gzip"})
     outlets = tmp_path / "outlets"
-    outlets.mkdir()
-    (outlets / "localnews.yaml").write_text(json.dumps({
+    (outlets / "localnews").mkdir(parents=True)  # one folder per outlet
+    (outlets / "localnews" / "outlet.yaml").write_text(json.dumps({
         "id": "localnews", "name": "Local News", "domain": "127.0.0.1", "home": site.base + "/",
         "timezone": "Asia/Dhaka",
         "discovery": [{"type": "sitemap", "url": site.base + "/sitemap-index.xml.gz"},

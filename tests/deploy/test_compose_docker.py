@@ -245,8 +245,10 @@ def test_dockerfile_base_user_and_copies():
     for needed in ("pyproject.toml", "README.md", "bnwatch", "crawler", "consumers"):
         assert needed in copied, f"pip install . needs {needed} in the image"
     # files pyproject's package-data names must survive .dockerignore
-    for data in ("crawler/outlets", "consumers/tag"):
-        for f in (ROOT / data).glob("*.yaml"):
+    for data, pattern in (("crawler/outlets", "*/outlet.yaml"), ("consumers/tag", "*.yaml")):
+        files = list((ROOT / data).glob(pattern))
+        assert files, f"no {pattern} in {data}"
+        for f in files:
             assert not _dockerignore_excludes(str(f.relative_to(ROOT))), f
 
 

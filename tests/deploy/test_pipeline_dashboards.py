@@ -62,7 +62,7 @@ def test_every_dashboard_panel_returns_data_from_the_running_pipeline(kafka_boot
     from kafka import KafkaProducer
 
     from bnwatch.app.receiver import WebhookReceiver
-    from crawler.replay.server import ReplayServer
+    from devtools.replay.server import ReplayServer
 
     promtool = binary("promtool")
     binary("prometheus")

@@ -16,15 +16,15 @@ from pathlib import Path
 
 from bnwatch.records import SCHEMA_VERSION, Alert, Article, RawPage
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "outlets"
+FIXTURES = Path(__file__).resolve().parents[2] / "crawler" / "outlets"  # golden pages: <outlet>/golden/
 NOW = "2026-01-01T00:00:00.000+00:00"
 
 
 def fixture_pages(limit: int = 40) -> list[tuple[str, bytes]]:
     """(outlet, html bytes) of real outlet pages from the test fixtures, in a stable order."""
     pages = []
-    for path in sorted(FIXTURES.glob("*/*.html")):
-        pages.append((path.parent.name, path.read_bytes()))
+    for path in sorted(FIXTURES.glob("*/golden/*.html")):
+        pages.append((path.parent.parent.name, path.read_bytes()))
     step = max(1, len(pages) // limit)
     return pages[::step][:limit]
 

@@ -153,7 +153,7 @@ class Pipeline:
     def __init__(self, bootstrap: str, tmp_path: Path, prefix: str | None = None, delay: float = 0.0,
                  receiver_port: int = 0, extra_env: dict | None = None):
         from bnwatch.app.receiver import WebhookReceiver
-        from crawler.replay.server import ReplayServer
+        from devtools.replay.server import ReplayServer
 
         self.bootstrap = bootstrap
         self.tmp_path = tmp_path
@@ -343,7 +343,7 @@ class Pipeline:
 @pytest.fixture
 def dedicated_kafka(tmp_path_factory):
     """A broker of its own (free ports, a temporary run dir) that a test may stop and start again."""
-    from bnwatch.kafka_local import LocalKafka, free_port
+    from devtools.kafka_local import LocalKafka, free_port
 
     port = free_port()
     broker = LocalKafka(tmp_path_factory.mktemp("fault-kafka"), port=port,

@@ -20,7 +20,7 @@ from collections import Counter
 
 import pytest
 
-from bnwatch.kafka_local import free_port
+from devtools.kafka_local import free_port
 from tests.faults.badinputs import bad_raw_pages, poison_payloads
 from tests.faults.conftest import STAGES, read_all, rss_kb, wait_for
 

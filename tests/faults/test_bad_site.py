@@ -187,7 +187,8 @@ class BadOutlet:
 
 
 def _stats(log: str) -> dict[str, int]:
-    return {k: int(v) for k, v in re.findall(r"'([\w/.\-]+)': (\d+),?\n", log)}
+    """Scrapy's stats dump (logged at DEBUG, joined into one line by bnwatch's log handler)."""
+    return {k: int(v) for k, v in re.findall(r"'([\w/.\-]+)': (\d+)(?=,|\}|\s*\|)", log)}
 
 
 def test_bad_outlet_through_the_crawler(kafka_bootstrap, pipeline_factory, tmp_path):
@@ -231,11 +232,22 @@ def test_bad_outlet_through_the_crawler(kafka_bootstrap, pipeline_factory, tmp_p
                                                   "loop", "not_found"), url
     assert not any("/xxe/" in u or "/bomb/" in u or "/late/" in u for u in urls), "an entity was expanded"
     assert not any(r.startswith(("/xxe/", "/bomb/", "/late/")) for r in requests), "an entity was expanded"
-    # everything else was: good, broken, mislabelled, binary, deep, empty, huge, and the same-domain redirect
+    # everything else was: good, broken, mislabelled, binary, deep, empty, and the same-domain redirect
     fetched_ok = {n for n, k in kinds.items() if k in ("good", "soup", "truncated", "wrong_charset", "no_charset",
-                                                        "binary", "deep", "huge", "empty", "own_redirect")}
+                                                        "binary", "deep", "empty", "own_redirect")}
     got = {int(m.group(1)) for u in urls if (m := re.search(r"/(?:bad|www)/news/(\d+)", u))}
     assert fetched_ok - got == set(), f"bad but harmless pages not published: {sorted(fetched_ok - got)[:20]}"
+    # the ~19 MB pages are over the raw-pages limit (BNWATCH_RAW_PAGES_MAX_BYTES, 10 MB): not published, but
+    # dead-lettered whole — a small record in dead-letter.crawl naming the page kept by hash in the data dir
+    huge = {n for n, k in kinds.items() if k == "huge"}
+    assert huge and not huge & got
+    letters = [json.loads(r.value) for r in read_all(kafka_bootstrap, p.topics.dead_letter("crawl"),
+                                                      expected=len(huge), timeout=60)]
+    lettered = {int(m.group(1)) for d in letters if (m := re.search(r"/(?:bad|www)/news/(\d+)", d["url"]))}
+    assert lettered == huge, letters
+    for d in letters:
+        kept = (p.data_dir / d["value_file"]).read_bytes()
+        assert len(kept) == d["value_size"] > 19 * MB and d["error_type"] == "MessageSizeTooLargeError"
     # refusals counted by reason; the private targets were never requested anywhere (no network here: a request
     # would have shown up as a connection error instead of a refusal)
     refused = {k.rsplit("/", 1)[1]: v for k, v in stats.items() if k.startswith("bnwatch/refused/")}

@@ -25,7 +25,7 @@ from consumers.stage import Drop
 from crawler.seen import content_fingerprint
 
 ROOT = Path(__file__).resolve().parents[3]
-GOLDEN = ROOT / "tests" / "fixtures" / "outlets" / "prothomalo" / "183sr4nk9l"
+GOLDEN = ROOT / "crawler" / "outlets" / "prothomalo" / "golden" / "183sr4nk9l"
 PAGE = GOLDEN.with_suffix(".html").read_text(encoding="utf-8")
 EXPECTED = json.loads(GOLDEN.with_suffix(".json").read_text(encoding="utf-8"))
 FIRST_PARAGRAPH = EXPECTED["body"].split("\n\n")[0]

@@ -16,13 +16,12 @@ from consumers.clean.extract import (CHALLENGE, ERROR_PAGE, NO_TEXT, SECTION_FRO
                                      clean_paragraphs, credit_domain, extract, extract_page, parse_credit,
                                      strip_site_suffix)
 
-from tests.fixtures.paths import CORPUS_PAGES as CORPUS
-from tests.fixtures.paths import OUTLET_FIXTURES
+from tests.fixtures.paths import GOLDEN_GLOB, OUTLET_FIXTURES, real_page
 
 from .seedpages import render, seed_text
 
 ROOT = Path(__file__).resolve().parents[3]
-GOLDEN = sorted(OUTLET_FIXTURES.glob("*/*.json"))
+GOLDEN = sorted(OUTLET_FIXTURES.glob(GOLDEN_GLOB))
 EMPTY = Registry([])
 FIELDS = ["url", "outlet", "title", "body", "published_at", "updated_at", "authors", "section", "credited_source",
           "language"]
@@ -153,7 +152,7 @@ def test_globbed_fixtures_are_there():
     assert CORPUS_EXPECTED, "no hand-checked corpus page expectations in tests/fixtures/corpus/"
 
 
-@pytest.mark.parametrize("golden", GOLDEN, ids=[f"{p.parent.name}/{p.stem}" for p in GOLDEN])
+@pytest.mark.parametrize("golden", GOLDEN, ids=[f"{p.parent.parent.name}/{p.stem}" for p in GOLDEN])
 def test_golden_pages_without_outlet_file(golden):
     """Structured data + trafilatura + the chrome filter must reach the same article as the outlet's selectors."""
     expected = json.loads(golden.read_text(encoding="utf-8"))
@@ -169,7 +168,7 @@ def test_golden_pages_without_outlet_file(golden):
 # -- real pages from the corpus ----------------------------------------------------------------------------------------
 
 def test_ukbdnews_wordpress_article_via_fallback():
-    page = (CORPUS / "ukbdnews" / "article_2020-08_23646.html").read_bytes()
+    page = real_page("ukbdnews/article_2020-08_23646.html").read_bytes()
     got = extract_page(page, registry=EMPTY)
     assert got["outlet"] is None
     assert got["url"] == "http://ukbdnews.com/2020/08/23646/"
@@ -184,7 +183,7 @@ def test_ukbdnews_wordpress_article_via_fallback():
 
 
 def test_cloudflare_challenge_is_not_an_article():
-    page = (CORPUS / "banglanews24" / "cloudflare_challenge_opinion.html").read_bytes()
+    page = real_page("banglanews24/cloudflare_challenge_opinion.html").read_bytes()
     with pytest.raises(NotAnArticle) as exc:
         extract_page(page, url="https://www.banglanews24.com/category/opinion", registry=EMPTY)
     assert exc.value.reason == CHALLENGE
@@ -195,7 +194,7 @@ def test_cloudflare_challenge_is_not_an_article():
                                   "prothomalo/listing_opinion_rendered_2025-09-07_ru_nk.html"])
 def test_section_fronts_are_not_articles(page):
     with pytest.raises(NotAnArticle) as exc:
-        extract_page((CORPUS / page).read_bytes(), registry=EMPTY)
+        extract_page(real_page(page).read_bytes(), registry=EMPTY)
     assert exc.value.reason == SECTION_FRONT
 
 
@@ -409,7 +408,7 @@ def test_bangla_calendar_mismatch_lowers_date_confidence_but_keeps_the_date(capl
     bad = _generic_page(meta="<div class='date'>১২ নভেম্বর ২০২৪, ১১:৩১ এএম | ৩০ কার্তিক ১৪৩১</div>")
     good = extract(ok, registry=EMPTY)
     assert good.published_at == "2024-11-14T11:31:00+06:00" and good.date_confidence == 1.0
-    with caplog.at_level("WARNING", logger="consumers.clean.dates"):
+    with caplog.at_level("WARNING", logger="bnwatch.extract.dateparse"):
         off = extract(bad, registry=EMPTY)
     assert off.published_at == "2024-11-12T11:31:00+06:00"  # never changed by the Bangla date
     assert off.date_confidence == 0.5
@@ -422,7 +421,7 @@ CORPUS_EXPECTED = sorted((ROOT / "tests" / "fixtures" / "corpus").glob("*/*.json
 @pytest.mark.parametrize("fixture", CORPUS_EXPECTED, ids=[f"{p.parent.name}/{p.stem}" for p in CORPUS_EXPECTED])
 def test_corpus_pages_match_hand_checked_fields(fixture):
     expected = json.loads(fixture.read_text(encoding="utf-8"))
-    got = extract_page((CORPUS / expected["page"]).read_bytes(), registry=EMPTY)
+    got = extract_page(real_page(expected["page"]).read_bytes(), registry=EMPTY)
     for name in ("url", "title", "published_at", "section", "authors"):
         assert got[name] == expected[name], name
     assert got["body"].startswith(expected["first_sentence"])

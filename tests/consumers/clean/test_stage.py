@@ -13,11 +13,11 @@ from bnwatch.outlets import Registry
 from bnwatch.records import Article, RawPage
 from consumers.clean.stage import CleanStage
 from consumers.stage import Drop, Stage
-from tests.fixtures.paths import CORPUS_PAGES as CORPUS
+from tests.fixtures.paths import real_page
 
 ROOT = Path(__file__).resolve().parents[3]
-FIXTURES = ROOT / "tests" / "fixtures" / "outlets"
-GOLDEN = sorted(FIXTURES.glob("*/*.json"))
+FIXTURES = ROOT / "crawler" / "outlets"  # golden pages: <outlet>/golden/
+GOLDEN = sorted(FIXTURES.glob("*/golden/*.json"))
 
 
 def raw_page(body: bytes, url: str, outlet: str, status: int = 200, headers: dict | None = None) -> RawPage:
@@ -45,7 +45,7 @@ def test_golden_fixtures_are_there():
     assert len(GOLDEN) >= 60, f"{len(GOLDEN)} golden outlet pages in {FIXTURES}"
 
 
-@pytest.mark.parametrize("golden", GOLDEN, ids=[f"{p.parent.name}/{p.stem}" for p in GOLDEN])
+@pytest.mark.parametrize("golden", GOLDEN, ids=[f"{p.parent.parent.name}/{p.stem}" for p in GOLDEN])
 def test_golden_page_to_article(stage, golden):
     expected = json.loads(golden.read_text(encoding="utf-8"))
     raw = raw_page(golden.with_suffix(".html").read_bytes(), expected["url"], expected["outlet"])
@@ -79,7 +79,7 @@ def test_text_is_folded(stage):
 
 
 def test_challenge_page_is_dropped_and_counted(stage):
-    page = (CORPUS / "banglanews24" / "cloudflare_challenge_opinion.html").read_bytes()
+    page = real_page("banglanews24/cloudflare_challenge_opinion.html").read_bytes()
     before = sample("bnwatch_not_articles_total", outlet="banglanews24", reason="challenge")
     with pytest.raises(Drop) as exc:
         stage.process(raw_page(page, "https://www.banglanews24.com/category/opinion", "banglanews24"))
@@ -97,7 +97,7 @@ def test_http_errors_are_dropped(stage, status):
 
 
 def test_mislabelled_utf8_is_decoded_as_utf8(stage):
-    golden = FIXTURES / "dailyinqilab" / "international-723543"
+    golden = FIXTURES / "dailyinqilab" / "golden" / "international-723543"
     if not golden.with_suffix(".json").exists():
         pytest.skip("fixture missing")
     expected = json.loads(golden.with_suffix(".json").read_text(encoding="utf-8"))
@@ -120,7 +120,7 @@ def test_rejects_other_records(stage):
 def test_section_front_is_dropped_and_counted(stage, page, url, outlet):
     before = sample("bnwatch_not_articles_total", outlet=outlet, reason="section_front")
     with pytest.raises(Drop) as exc:
-        stage.process(raw_page((CORPUS / page).read_bytes(), url, outlet))
+        stage.process(raw_page(real_page(page).read_bytes(), url, outlet))
     assert "not an article" in exc.value.reason
     assert sample("bnwatch_not_articles_total", outlet=outlet, reason="section_front") == before + 1
 

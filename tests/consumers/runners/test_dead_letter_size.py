@@ -24,7 +24,7 @@ from consumers.runners.kafka import KafkaStageRunner
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[3]
-GOLDEN = ROOT / "tests" / "fixtures" / "outlets" / "prothomalo" / "183sr4nk9l"
+GOLDEN = ROOT / "crawler" / "outlets" / "prothomalo" / "golden" / "183sr4nk9l"
 EXPECTED = json.loads(GOLDEN.with_suffix(".json").read_text(encoding="utf-8"))
 LIMIT = 1024 * 1024  # Kafka's default max.message.bytes, set explicitly on the dead-letter topic below
 

@@ -216,7 +216,7 @@ def test_survives_a_broker_restart(tmp_path):
     """Its own broker (the session one stays up for the other tests): SIGTERM it mid-stream, start it again on the
     same data dir, and every input still produces its output."""
     from bnwatch.kafka_client import ensure_topics
-    from bnwatch.kafka_local import LocalKafka, free_port
+    from devtools.kafka_local import LocalKafka, free_port
     from bnwatch.topics import Topics
 
     port = free_port()
