@@ -17,7 +17,7 @@ from bnwatch.outlets import Outlet, Registry, default_registry
 from bnwatch.textnorm import fold
 
 from .authors import clean_authors, find_authors
-from .body import BodyFacts, clean_paragraphs, raw_paragraphs
+from .body import GENERIC_METHODS, BodyFacts, clean_paragraphs, raw_paragraphs
 from .credit import credit_anywhere, selector_credit
 from .dateparse import DEFAULT_TZ, to_iso
 from .dates import find_dates
@@ -52,7 +52,7 @@ def extract_article(page: Page | bytes | str, outlet: str | None = None, url: st
         canonical = urljoin(url, canonical)
     page_url = url or canonical
 
-    title = find_title(page, selectors, site_names(site, page, page_url))
+    title = find_title(page, selectors, lambda: site_names(site, page, page_url))
     dates = find_dates(page, selectors, title, tz, url=page_url, fetched_at=fetched_at, keep_offset=site is None)
     authors = find_authors(page, selectors, title)
     section = declared_section(page, selectors)
@@ -69,9 +69,9 @@ def extract_article(page: Page | bytes | str, outlet: str | None = None, url: st
     credit = credit or facts.credit or (None if selectors.get("credit") else credit_anywhere(page))
 
     body_chars = sum(len(p) for p in paragraphs)
-    if method == "trafilatura" and is_section_front(page, paragraphs):
+    if method in GENERIC_METHODS and is_section_front(page, paragraphs):
         raise NotAnArticle(SECTION_FRONT, "a listing of headlines, no article")
-    if body_chars < MIN_BODY_CHARS and not (title and body_chars >= 40 and method != "trafilatura"):
+    if body_chars < MIN_BODY_CHARS and not (title and body_chars >= 40 and method not in GENERIC_METHODS):
         raise NotAnArticle(NO_TEXT, f"{body_chars} characters of body text")
 
     language = (site.language if site and site.language

@@ -1,7 +1,8 @@
-"""The body: outlet selector (after the outlet's drop list) → JSON-LD articleBody → trafilatura; then the same
-chrome taken out of every body: related-story lists, "আরও পড়ুন" links, comment and share widgets, ad placeholders
-("[বিজ্ঞাপন_২]"), the section line ("বিভাগ : আন্তর্জাতিক") and the credit line ("সূত্র: তাস।") — the last two are
-recorded in BodyFacts for the section and credit fields."""
+"""The body: outlet selector (after the outlet's drop list) → JSON-LD articleBody → the one container of the
+page's paragraphs when it is unmistakable → trafilatura; then the same chrome taken out of every body:
+related-story lists, "আরও পড়ুন" links, comment and share widgets, ad placeholders ("[বিজ্ঞাপন_২]"), the section
+line ("বিভাগ : আন্তর্জাতিক") and the credit line ("সূত্র: তাস।") — the last two are recorded in BodyFacts for the
+section and credit fields."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from .credit import parse_credit
 from .dateparse import parse_dateline
 from .section import SECTION_LINE
 from .selectors import elements
-from .text import clean, comparable, element_paragraphs, headline_like, n
+from .text import clean, comparable, element_paragraphs, headline_like, in_chrome, is_junk, n
 from .verdicts import MIN_BODY_CHARS, SECTION_FRONT, NotAnArticle
 
 _END_MARKERS = [n(m) for m in [
@@ -43,6 +44,7 @@ _SHARE_LINE = re.compile(
 _FOLLOW_LINE = re.compile(n(r"(?:গুগল নিউজ|google news|ফেসবুক পেজ|ইউটিউব চ্যানেল|হোয়াটসঅ্যাপ চ্যানেল).{0,40}"
                             r"(?:ফলো|follow|যুক্ত হোন|সাবস্ক্রাইব|subscribe)"), re.I)
 _DIGIT = re.compile(r"\d")
+_WORD = re.compile(r"\w")
 
 
 @dataclass
@@ -65,7 +67,40 @@ def raw_paragraphs(page, site, selectors: dict, url: str | None) -> tuple[list[s
         return [p for p in (clean(x) for x in re.split(r"\n+|\r+", ld["articleBody"])) if p], "jsonld"
     if site and url and site.article_urls and not site.is_article_url(url) and not ld:
         raise NotAnArticle(SECTION_FRONT, f"{url} is not an article URL of {site.id}")
+    paragraphs = container_paragraphs(page)
+    if paragraphs:
+        return paragraphs, "container"
     return trafilatura_paragraphs(page.text, url), "trafilatura"
+
+
+#: the generic rungs (no outlet selector, no JSON-LD body): held to the same "is this an article?" verdicts
+GENERIC_METHODS = ("container", "trafilatura")
+#: the container rung is sure when its element holds at least this share of all <p> text on the page
+_SURE_SHARE = 0.6
+_CHROME_TAGS = ("header", "nav", "footer", "aside")
+
+
+def container_paragraphs(page) -> list[str] | None:
+    """The generic body rung before trafilatura (which costs several times the rest of extraction): the element
+    whose <p> children hold the most text, taken only when it is clearly the article — at least 60 % of the
+    page's <p> text and MIN_BODY_CHARS of its own, outside header/nav/footer/aside, no share/related/ad class, no
+    figure caption inside (whether a caption is copy is trafilatura's call). None when unsure."""
+    sizes: dict = {}
+    total = 0
+    for p in page.xpath("//body//p"):
+        size = len(clean(p.xpath("string()")))
+        total += size
+        parent = p.getparent()
+        sizes[parent] = sizes.get(parent, 0) + size
+    if not total:
+        return None
+    parent, size = max(sizes.items(), key=lambda item: item[1])  # the first of equals, in document order
+    if (size < MIN_BODY_CHARS or size < _SURE_SHARE * total or parent.tag in _CHROME_TAGS or in_chrome(parent)
+            or is_junk(parent)):
+        return None
+    if page.xpath(".//figcaption", parent):
+        return None
+    return element_paragraphs(parent) or None
 
 
 def trafilatura_paragraphs(html: str, url: str | None) -> list[str]:
@@ -90,11 +125,13 @@ def clean_paragraphs(paragraphs: list[str], *, title: str = "", authors: list[st
     title_key = comparable(title) if title else ""
     author_keys = {comparable(a) for a in authors if a}
     items = [clean(fold(p)) for p in paragraphs]
-    items = [p for p in items if p and re.search(r"\w", p)]
+    items = [p for p in items if p and _WORD.search(p)]
     out: list[str] = []
     i = 0
     while i < len(items):
-        p = clean(_AD_INLINE.sub(" ", items[i]))
+        p = items[i]
+        if "[" in p:  # an ad placeholder needs its bracket; the items are clean already
+            p = clean(_AD_INLINE.sub(" ", p))
         rest = items[i + 1:]
         i += 1
         if not p or _AD_LINE.match(p):
@@ -103,14 +140,14 @@ def clean_paragraphs(paragraphs: list[str], *, title: str = "", authors: list[st
         if m:
             facts.section = facts.section or clean(m.group("v")).strip(" ।.")
             break  # the section line closes the article on the seed outlets
-        if _COMMENT_LINE.search(p):
+        if _COMMENT_LINE.match(p):  # every branch is anchored at ^: match, not a search at every position
             break
         if _END_MARKER_RE.match(p):
             # a bare "আরও পড়ুন"/"সম্পর্কিত সংবাদ"/"মন্তব্য করুন": when what follows reads like a list of headlines
             # the article is over; mid-article it only introduces one linked headline
             block = []
             for r in rest:  # up to the next chrome marker
-                if _END_MARKER_RE.match(r) or SECTION_LINE.match(r) or _COMMENT_LINE.search(r):
+                if _END_MARKER_RE.match(r) or SECTION_LINE.match(r) or _COMMENT_LINE.match(r):
                     break
                 block.append(r)
             tail = block[1:] if block and headline_like(block[0]) else block  # after the one linked headline

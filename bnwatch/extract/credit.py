@@ -38,8 +38,19 @@ def credit_domain(source: str | None) -> str | None:
     return host.removeprefix("www.") or source
 
 
+def _may_credit(line: str) -> bool:
+    """Whether _CREDIT can match at all: one of its labels is in the line (a substring test is far cheaper than
+    the pattern's search, which tries its look-behind at every position). Casefolded like re.I ('ſ' → 's')."""
+    if "সূত্র" in line or "খবর" in line:  # তথ্যসূত্র, তথ্য সূত্র and সূত্রঃ hold সূত্র
+        return True
+    folded = line.casefold()
+    return "source" in folded or "courtesy" in folded
+
+
 def parse_credit(line: str) -> tuple[str, str | None]:
     """Split a paragraph into (text without the credit, credited source). "…করবে। সূত্র: তাস।" → ("…করবে।", "তাস")."""
+    if not _may_credit(line):
+        return line, None
     m = _CREDIT.search(line)
     if not m:
         return line, None

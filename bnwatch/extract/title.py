@@ -4,6 +4,7 @@ the first h1 → <title>, never with its " | Outlet" tail."""
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from bnwatch.textnorm import fold
 
@@ -59,9 +60,13 @@ def generic_title(page, site_names: tuple[str, ...]) -> str:
     return strip_site_suffix(title, site_names) if title else ""
 
 
-def find_title(page, selectors: dict, site_names: tuple[str, ...]) -> str:
+def find_title(page, selectors: dict, site_names: tuple[str, ...] | Callable[[], tuple[str, ...]]) -> str:
+    """The outlet's title selector, else generic_title. `site_names` may be a function giving them: only the
+    generic chain reads them, so a page whose selector finds the title never computes them."""
     title = page.select(selectors.get("title"))[:1] if selectors.get("title") else []
-    return clean(fold(title[0] if title else generic_title(page, site_names)))
+    if title:
+        return clean(fold(title[0]))
+    return clean(fold(generic_title(page, site_names() if callable(site_names) else site_names)))
 
 
 def headline_element(page, title: str):

@@ -105,7 +105,11 @@ def test_body_chain():
     p = page()
     paras, method = body.raw_paragraphs(p, None, {"body": ".td-post-content > p"}, None)
     assert method == "selectors" and paras[0].startswith("কুষ্টিয়া-১ (দৌলতপুর) আসনের")
-    generic, method = body.raw_paragraphs(page(), None, {}, None)
+    generic, method = body.raw_paragraphs(page(), None, {}, None)  # one unmistakable container of paragraphs
+    assert method == "container" and any(x.startswith("কুষ্টিয়া-১ (দৌলতপুর) আসনের") for x in generic)
+    other = '<div><p>' + "অন্য লেখা। " * 100 + '</p></div>'  # as much <p> text again, in another element
+    split = NO_LD.replace('<div class="td-post-content', other + '<div class="td-post-content', 1)
+    generic, method = body.raw_paragraphs(page(split), None, {}, None)  # the container is not clearly the article
     assert method == "trafilatura" and any(x.startswith("কুষ্টিয়া-১ (দৌলতপুর) আসনের") for x in generic)
     article_body = "প্রথম অনুচ্ছেদ। " * 10 + "\\n" + "দ্বিতীয়। " * 10
     with_ld = NO_LD.replace("</head>", '<script type="application/ld+json">{"@type": "NewsArticle", "articleBody": "'
