@@ -123,6 +123,11 @@ class TagResult:
         return sorted({e.id for e in self.entities if e.side != "OTHER"})
 
 
+#: the lead: at most this many sentences, and no more once it holds this many characters
+LEAD_SENTENCES = 3
+LEAD_CHARS = 400
+
+
 def _sentence_starts(text: str) -> list[int]:
     starts = [0]
     for m in _SENTENCE_END.finditer(text):
@@ -165,12 +170,16 @@ class Matcher:
 
     # -- text preparation -----------------------------------------------------------------------------------------
     def units(self, title: str, paragraphs: list[str]) -> tuple[list[Unit], int | None]:
-        """Fold, split paragraphs into lines, strip page chrome (related-headline lists), mark the lead."""
+        """Fold, split paragraphs into lines, strip page chrome (related-headline lists), and cut every line into
+        its sentences: one unit a sentence, so where an outlet breaks its paragraphs (one paragraph, one sentence a
+        paragraph) changes nothing the rules see. The lead is the first LEAD_SENTENCES sentences (up to
+        LEAD_CHARS), from the first one that reads as prose (a datelined 'ঢাকা, ২৯ নভেম্বর' line is not)."""
         units: list[Unit] = []
         t = fold(title or "").strip()
         units.append(Unit(0, "title", None, 0, t, lower_ascii(t)))
         cut_at: int | None = None
-        lead_found = False
+        lead_started = False
+        lead_sentences = lead_chars = 0
         have_text = False
         for p_index, paragraph in enumerate(paragraphs or []):
             folded = fold(paragraph or "")
@@ -190,13 +199,22 @@ class Matcher:
                 if chrome:
                     continue
                 have_text = True
-                lead = not lead_found and (len(stripped) >= 80 or "।" in stripped)
-                lead_found = lead_found or lead
-                unit = Unit(len(units), "lead" if lead else "body", p_index, offset, line, lower_ascii(line))
-                unit.sentence_starts = _sentence_starts(line)
-                unit.sentence_base = sentence_base
-                sentence_base += len(unit.sentence_starts)
-                units.append(unit)
+                starts = _sentence_starts(line) + [len(line)]
+                for s, e in zip(starts, starts[1:]):
+                    text = line[s:e]
+                    if not text.strip():
+                        continue
+                    if not lead_started and (len(stripped) >= 80 or "।" in stripped):
+                        lead_started = True
+                    lead = lead_started and lead_sentences < LEAD_SENTENCES and lead_chars < LEAD_CHARS
+                    if lead:
+                        lead_sentences += 1
+                        lead_chars += len(text.strip())
+                    unit = Unit(len(units), "lead" if lead else "body", p_index, offset + s, text, lower_ascii(text))
+                    unit.sentence_starts = [0]
+                    unit.sentence_base = sentence_base
+                    sentence_base += 1
+                    units.append(unit)
             if stop:
                 cut_at = p_index
                 break
@@ -264,20 +282,21 @@ class Matcher:
                 if any(n.start <= start and form_end <= n.end and (n.end - n.start) > (form_end - start)
                        for n in unit_negs):
                     continue  # a longer hard negative (তাস খেলা, রুশ বিপ্লব, কিম কার্দাশিয়ান ...) covers it
-                if variant.context and not self._has_context(unit.lowered, start, end, variant.context):
+                in_context = bool(variant.context) and self._has_context(unit.lowered, start, end, variant.context)
+                if variant.context and not in_context and not variant.after_full_name:
                     continue
-                candidates.append(cand)
+                candidates.append((*cand, in_context))
                 last_end = end
         # bare forms (কিম) only count once the full name has been seen: anywhere for the title, earlier for the body
         full_seen_at: dict[str, int] = {}
-        for unit, concept, variant, start, _fe, _e in candidates:
+        for unit, concept, variant, start, _fe, _e, _ctx in candidates:
             if not variant.after_full_name:
                 key = (unit.index, start)
                 full_seen_at.setdefault(concept.id, key)  # candidates are in document order
                 full_seen_at[concept.id] = min(full_seen_at[concept.id], key)
         entities: list[Entity] = []
-        for unit, concept, variant, start, form_end, end in candidates:
-            if variant.after_full_name:
+        for unit, concept, variant, start, form_end, end, in_context in candidates:
+            if variant.after_full_name and not in_context:  # its context (পুতিন beside a bare কিম) also resolves it
                 first = full_seen_at.get(concept.id)
                 if first is None or (unit.index != 0 and (unit.index, start) < first):
                     continue

@@ -45,10 +45,15 @@ _ATTRIBUTION = re.compile(
         "রাষ্ট্রীয় সংবাদ সংস্থা", "রাষ্ট্রীয় বার্তা সংস্থা", "রাষ্ট্রীয় সংবাদমাধ্যম", "রাষ্ট্রীয় গণমাধ্যম",
         "রাষ্ট্রীয় মিডিয়া", "রাষ্ট্রীয় টেলিভিশন", "সংবাদ সংস্থা", "সংবাদসংস্থা", "বার্তা সংস্থা", "বার্তাসংস্থা",
         "নিউজ এজেন্সি", "সংবাদমাধ্যম", "গণমাধ্যম", "মিডিয়া", "টেলিভিশন", "টিভি")) + ")")
-_ENUM_SEP = re.compile("^(?:\\s*[,;/]\\s*|\\s+(?:" + "|".join(fold(x) for x in ("ও", "এবং", "আর", "কিংবা", "বা")) +
+_ENUM_SEP = re.compile("^(?:\\s*[,;/\u2013-]\\s*|\\s+(?:" + "|".join(fold(x) for x in ("ও", "এবং", "আর", "কিংবা", "বা")) +
                        ")\\s+|\\s*,\\s*(?:" + "|".join(fold(x) for x in ("ও", "এবং")) + ")\\s+)$")
 _LIST_CUES = tuple(fold(x) for x in ("বিশ্বনেতা", "রাষ্ট্রপ্রধান", "সরকারপ্রধান", "শক্তিধর", "অস্ত্রধর",
-                                     "অস্ত্রধারী", "পরাশক্তি"))
+                                     "অস্ত্রধারী", "পরাশক্তি", "রাষ্ট্রনেতা"))
+#: a gathering hosted by a third party (the Beijing parade, a summit's guest list): Russia and North Korea in it are
+#: guests on a line-up unless the sentence also tells of something between the two (_BILATERAL)
+_GATHERING = tuple(fold(x) for x in ("কুচকাওয়াজ", "প্যারেড", "অতিথি", "দেশের নেতা", "দেশের রাষ্ট্র"))
+_BILATERAL = tuple(fold(x) for x in ("বৈঠক", "দ্বিপক্ষীয়", "দ্বিপাক্ষিক", "চুক্তি", "সেনা", "সৈন্য", "অস্ত্র",
+                                     "গোলাবারুদ", "মোতায়েন", "সফর", "সাক্ষাৎ"))
 
 
 @dataclass
@@ -129,12 +134,16 @@ class _Doc:
                     continue
             groups.append([e])
         text = unit.sentence_text(key[1])
+        if any(c in text for c in _GATHERING) and not any(c in text for c in _BILATERAL):
+            return True  # guests of a third party's gathering, nothing between the two
         list_cue = any(c in text for c in _LIST_CUES)
         free_a = free_b = False
         for g in groups:
             n_ids = len({x.id for x in g})
             if n_ids >= 3 or (list_cue and n_ids >= 2):
                 continue  # an enumeration of states/leaders
+            if any(x.side == "OTHER" for x in g) and any(x.side != "OTHER" for x in g):
+                continue  # paired with a third party ('ট্রাম্প-পুতিনের পর …'): not a side of this relation
             free_a = free_a or any(_in(x, sel_a) for x in g)
             free_b = free_b or any(_in(x, sel_b) for x in g)
         return not (free_a and free_b)
