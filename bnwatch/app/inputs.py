@@ -81,6 +81,25 @@ def is_html(name: str, text: str) -> bool:
     return bool(_HTML_START.match(text))
 
 
+def text_published_at(paragraphs: list[str], lines: int = 6) -> str | None:
+    """A text article's publication time from its date line ('৩০ নভেম্বর ২০২৪, ০৭:৩৫ পিএম | আপডেট: …'): the first
+    short line near the top that the extraction library reads as a date line with a year. Dates inside the body
+    ('শুক্রবার (২৯ নভেম্বর)') are not a publication time: only short lines before the text are read."""
+    from bnwatch.extract.dateparse import parse_dateline, to_iso
+
+    for line in paragraphs[:lines]:
+        # a date line, not a sentence that mentions a date: short, and carrying a clock time or a label
+        if len(line) <= 120 and (_CLOCK.search(line) or _DATE_LABEL.search(line) or len(line) <= 40):
+            found = parse_dateline(line)
+            if found.published is not None:
+                return to_iso(found.published)
+    return None
+
+
+_CLOCK = re.compile(r"[0-9০-৯]{1,2}\s*:\s*[0-9০-৯]{2}")
+_DATE_LABEL = re.compile(r"প্রকাশ|আপডেট|হালনাগাদ|Published|Updated", re.I)
+
+
 def read_article(name: str) -> Article:
     """An article from a plain-text file or an HTML page (cleaned first). A page with no article is an empty one."""
     from bnwatch.extract import NotAnArticle, extract_page
@@ -90,7 +109,7 @@ def read_article(name: str) -> Article:
         lines = text.splitlines()
         title = lines[0].strip() if lines else ""
         paragraphs = [p.strip() for p in lines[1:] if p.strip()]
-        return Article(title, paragraphs, None, None)
+        return Article(title, paragraphs, text_published_at(paragraphs), None)
     try:
         extracted = extract_page(text)
     except NotAnArticle:

@@ -6,7 +6,9 @@ Three ways to join an existing story, tried in order:
 2. same distinctive entity and time — a named participant beyond the two heads of state and capitals (Belousov,
    Lavrov, Shoigu, Choe Son Hui, Vostochny …) shared by both articles, published within the window (72 h) — or,
    when a publication time is missing, a shared event date written in the text ('২৯ নভেম্বর') ±1 day;
-3. rewrite — content-word Jaccard >= 0.3 plus the same time condition.
+3. same headline — character 3-gram Jaccard of the folded titles >= 0.7 within the window (outlets that copy an
+   agency's headline over a text of their own);
+4. rewrite — content-word Jaccard >= 0.3 plus the same time condition.
 Translations of one event (seed 000 from Inqilab and seed 003 from vietnam.vn/Thanh Nien) share almost no
 shingles, so (2) is what joins them.
 
@@ -32,13 +34,22 @@ from bnwatch.textnorm import ascii_digits, fold
 NUM_PERM = 128
 NEAR_DUP = 0.5
 REWRITE = 0.3
+SAME_HEADLINE = 0.7
 WINDOW = timedelta(hours=72)
+#: articles seen longer ago than this leave the in-memory index (none can join a story across the window any more)
+RETAIN = WINDOW + timedelta(hours=24)
+#: stories, articles and emitted alerts older than this are deleted from the database: it stays bounded for months
+KEEP = timedelta(days=30)
+#: outlets joining a story are announced together: an update once this many joined since the last alert (or with
+#: the next material change: new participants or figures)
+OUTLET_BATCH = 5
 
 #: participants that do not identify an event: every RU–NK story names them
 GENERIC = {"russia", "north_korea", "putin", "kim_jong_un", "moscow", "pyongyang", "kremlin", "kursk", "treaty_cues",
            "tass", "ria", "kcna", "rodong_sinmun", "peskov", "kim_family_other"}
 DISTINCTIVE_TYPES = {"person", "place"}
 
+_PERMUTATIONS = MinHash(num_perm=NUM_PERM).permutations
 _WORDS = re.compile(r"[\u0980-\u09ff\w]+")
 _MONTHS = {fold(m): i for i, names in enumerate((
     ("জানুয়ারি", "জানুয়ারী"), ("ফেব্রুয়ারি", "ফেব্রুয়ারী"), ("মার্চ",), ("এপ্রিল",), ("মে",), ("জুন",), ("জুলাই",),
@@ -79,6 +90,11 @@ class Features:
     dates: set[tuple[int, int]]  # (month, day) written in the text
     numbers: set[str]
     minhash: MinHash | None = None
+    headline: frozenset[str] = frozenset()  # character 3-grams of the folded title
+
+    def __post_init__(self) -> None:
+        if not self.headline and self.title:
+            self.headline = headline_grams(self.title)
 
     def ref_dates(self) -> set[tuple[int, int]]:
         dates = set(self.dates)
@@ -86,6 +102,11 @@ class Features:
         if t:
             dates.add((t.month, t.day))
         return dates
+
+
+def headline_grams(title: str) -> frozenset[str]:
+    t = " ".join(_WORDS.findall(fold(title or "").lower()))
+    return frozenset(t[i:i + 3] for i in range(max(0, len(t) - 2)))
 
 
 def extract(*, canonical_url: str, content_hash: str, outlet: str, url: str, title: str, texts: list[str],
@@ -112,9 +133,8 @@ def extract(*, canonical_url: str, content_hash: str, outlet: str, url: str, tit
         if 1 <= day <= 31:
             dates.add((_MONTHS[m.group(2)], day))
     numbers = {n.replace(",", "") for n in _NUMBER.findall(digits)}
-    mh = MinHash(num_perm=NUM_PERM)
-    for s in shingles:
-        mh.update(s.encode("utf-8"))
+    mh = MinHash(num_perm=NUM_PERM, permutations=_PERMUTATIONS)  # the same (seeded) permutations, computed once
+    mh.update_batch([s.encode("utf-8") for s in shingles])
     return Features(f"{canonical_url}#{content_hash}", canonical_url, content_hash, outlet, url, title,
                     published_at, discovered_at, shingles, words, distinctive, ents, dates, numbers, mh)
 
@@ -156,6 +176,7 @@ class Story:
     numbers: set[str] = field(default_factory=set)
     dates: set[tuple[int, int]] = field(default_factory=set)
     articles: list[dict[str, Any]] = field(default_factory=list)
+    announced: set[str] = field(default_factory=set)  # the outlets the last alert named
 
 
 @dataclass
@@ -169,7 +190,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS stories (
   story_id TEXT PRIMARY KEY, rule TEXT NOT NULL, version INTEGER NOT NULL, title TEXT, first_seen TEXT,
   updated_at TEXT, discovered_at TEXT, score REAL, evidence TEXT, outlets TEXT, distinctive TEXT, numbers TEXT,
-  dates TEXT);
+  dates TEXT, announced TEXT);
 CREATE TABLE IF NOT EXISTS articles (
   key TEXT PRIMARY KEY, canonical_url TEXT NOT NULL, content_hash TEXT NOT NULL, story_id TEXT NOT NULL,
   outlet TEXT, url TEXT, title TEXT, published_at TEXT, discovered_at TEXT, added_at TEXT, version INTEGER,
@@ -177,6 +198,7 @@ CREATE TABLE IF NOT EXISTS articles (
 CREATE TABLE IF NOT EXISTS emitted (key TEXT PRIMARY KEY, alert TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS articles_url ON articles(canonical_url);
 CREATE INDEX IF NOT EXISTS articles_story ON articles(story_id);
+CREATE INDEX IF NOT EXISTS articles_added ON articles(added_at);
 """
 
 
@@ -184,56 +206,99 @@ class StoryIndex:
     """Stories of one rule, persisted in SQLite (":memory:" for a throw-away index)."""
 
     def __init__(self, db_path: str | Path = ":memory:", rule: str = "ru-nk", window: timedelta = WINDOW,
-                 near_dup: float = NEAR_DUP, rewrite: float = REWRITE):
+                 near_dup: float = NEAR_DUP, rewrite: float = REWRITE, retain: timedelta = RETAIN,
+                 keep: timedelta = KEEP, outlet_batch: int = OUTLET_BATCH):
         self.rule = rule
         self.window = window
         self.near_dup = near_dup
         self.rewrite = rewrite
+        self.retain, self.keep, self.outlet_batch = retain, keep, outlet_batch
         if str(db_path) != ":memory:":
             Path(db_path).parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(str(db_path), check_same_thread=False)
         self.db.executescript(_SCHEMA)
+        if "announced" not in {row[1] for row in self.db.execute("PRAGMA table_info(stories)")}:
+            with self.db:  # a database of an earlier release
+                self.db.execute("ALTER TABLE stories ADD COLUMN announced TEXT")
         self.lock = threading.Lock()
         self.lsh = MinHashLSH(threshold=near_dup, num_perm=NUM_PERM)
         self.features: dict[str, Features] = {}
         self.story_of: dict[str, str] = {}
         self.by_url: dict[str, set[str]] = {}
+        self.added: dict[str, str] = {}  # key -> added_at (ISO, UTC), for expiry
+        self._pruned_at: datetime | None = None
         self._load()
 
     # -- persistence ------------------------------------------------------------------------------------------------
     def _load(self) -> None:
+        since = (datetime.now(timezone.utc) - self.retain).isoformat()
         rows = self.db.execute(
             "SELECT a.key, a.canonical_url, a.content_hash, a.story_id, a.outlet, a.url, a.title, a.published_at,"
-            " a.discovered_at, a.minhash, a.words, a.distinctive, a.entities, a.dates, a.numbers"
-            " FROM articles a JOIN stories s ON s.story_id = a.story_id WHERE s.rule = ?", (self.rule,)).fetchall()
+            " a.discovered_at, a.minhash, a.words, a.distinctive, a.entities, a.dates, a.numbers, a.added_at"
+            " FROM articles a JOIN stories s ON s.story_id = a.story_id WHERE s.rule = ? AND a.added_at >= ?"
+            " ORDER BY a.added_at", (self.rule, since)).fetchall()
         for (key, curl, chash, sid, outlet, url, title, pub, disc, mh_blob, words, dist, ents, dates,
-             nums) in rows:
+             nums, added_at) in rows:
             mh = None
             if mh_blob:
                 import numpy as np
 
-                mh = MinHash(num_perm=NUM_PERM, hashvalues=np.frombuffer(mh_blob, dtype=np.uint64).copy())
+                mh = MinHash(num_perm=NUM_PERM, hashvalues=np.frombuffer(mh_blob, dtype=np.uint64).copy(),
+                             permutations=_PERMUTATIONS)
             f = Features(key, curl, chash, outlet, url, title, pub, disc, set(), set(json.loads(words or "[]")),
                          set(json.loads(dist or "[]")), set(json.loads(ents or "[]")),
                          {tuple(d) for d in json.loads(dates or "[]")}, set(json.loads(nums or "[]")), mh)
-            self._remember(f, sid)
+            self._remember(f, sid, added_at)
 
-    def _remember(self, f: Features, story_id: str) -> None:
+    def _remember(self, f: Features, story_id: str, added_at: str) -> None:
         self.features[f.key] = f
+        self.added[f.key] = added_at
         self.story_of[f.key] = story_id
         self.by_url.setdefault(f.canonical_url, set()).add(f.key)
         if f.minhash is not None and f.key not in self.lsh:
             self.lsh.insert(f.key, f.minhash)
 
+    def expire(self, now: datetime) -> None:
+        """Forget (in memory) the articles seen before now - retain, and delete (on disk, at most hourly) what is
+        older than now - keep: the index stays bounded however long the stage runs. Dedupe of a redelivered
+        article does not depend on memory: known() and emitted() read the database."""
+        cutoff = (now - self.retain).isoformat()
+        while self.added:
+            key, added_at = next(iter(self.added.items()))  # insertion order = added_at order
+            if added_at >= cutoff:
+                break
+            del self.added[key]
+            f = self.features.pop(key, None)
+            self.story_of.pop(key, None)
+            if f is not None:
+                urls = self.by_url.get(f.canonical_url)
+                if urls is not None:
+                    urls.discard(key)
+                    if not urls:
+                        del self.by_url[f.canonical_url]
+                if f.minhash is not None and key in self.lsh:
+                    self.lsh.remove(key)
+        if self._pruned_at is None or now - self._pruned_at >= timedelta(hours=1):
+            self._pruned_at = now
+            old = (now - self.keep).isoformat()
+            with self.db:
+                self.db.execute("DELETE FROM emitted WHERE key IN (SELECT key FROM articles WHERE added_at < ?)",
+                                (old,))
+                self.db.execute("DELETE FROM articles WHERE added_at < ?", (old,))
+                self.db.execute("DELETE FROM stories WHERE rule = ? AND story_id NOT IN"
+                                " (SELECT DISTINCT story_id FROM articles)", (self.rule,))
+
     def story(self, story_id: str) -> Story | None:
         row = self.db.execute("SELECT story_id, rule, version, title, first_seen, updated_at, discovered_at, score,"
-                              " evidence, outlets, distinctive, numbers, dates FROM stories WHERE story_id = ?",
-                              (story_id,)).fetchone()
+                              " evidence, outlets, distinctive, numbers, dates, announced FROM stories"
+                              " WHERE story_id = ?", (story_id,)).fetchone()
         if not row:
             return None
-        s = Story(*row[:8], evidence=json.loads(row[8] or "[]"), outlets=set(json.loads(row[9] or "[]")),
+        outlets = set(json.loads(row[9] or "[]"))
+        s = Story(*row[:8], evidence=json.loads(row[8] or "[]"), outlets=outlets,
                   distinctive=set(json.loads(row[10] or "[]")), numbers=set(json.loads(row[11] or "[]")),
-                  dates={tuple(d) for d in json.loads(row[12] or "[]")})
+                  dates={tuple(d) for d in json.loads(row[12] or "[]")},
+                  announced=set(json.loads(row[13])) if row[13] is not None else set(outlets))
         s.articles = [
             {"outlet": o, "url": u, "canonical_url": c, "title": t, "published_at": p, "discovered_at": d}
             for o, u, c, t, p, d in self.db.execute(
@@ -243,7 +308,12 @@ class StoryIndex:
         return s
 
     def known(self, canonical_url: str, content_hash: str) -> str | None:
-        return self.story_of.get(f"{canonical_url}#{content_hash}")
+        """The story of an article already assigned (also one that has left the in-memory index)."""
+        key = f"{canonical_url}#{content_hash}"
+        if key in self.story_of:
+            return self.story_of[key]
+        row = self.db.execute("SELECT story_id FROM articles WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
 
     # -- matching ---------------------------------------------------------------------------------------------------
     def find(self, f: Features) -> tuple[str | None, str]:
@@ -269,7 +339,11 @@ class StoryIndex:
                 continue
             shared = f.distinctive & other.distinctive
             words = jaccard(f.words, other.words)
-            if shared:
+            same_title = jaccard(f.headline, other.headline)
+            if same_title >= SAME_HEADLINE:
+                cand = (0.9 + same_title, self.story_of[key],
+                        f"same headline as {other.url} (jaccard {same_title:.2f})")
+            elif shared:
                 cand = (0.5 + 0.1 * len(shared) + words, self.story_of[key],
                         f"same participants {','.join(sorted(shared))} as {other.url}")
             elif words >= self.rewrite:
@@ -297,32 +371,37 @@ class StoryIndex:
         (the notifier delivers each (story, version) once) instead of losing it when the stage crashed after
         saving the story but before its output was acknowledged."""
         with self.lock:
-            existing = self.story_of.get(f.key)
+            existing = self.known(f.canonical_url, f.content_hash)
             if existing:
                 return Assignment(self.story(existing), "duplicate", "already counted")
             seen_at = seen_at or now_iso()
+            self.expire(parse_time(seen_at) or datetime.now(timezone.utc))
             story_id, reason = self.find(f)
             if story_id is None:
                 story_id = f"{self.rule}-" + hashlib.sha1(f.key.encode("utf-8")).hexdigest()[:12]
                 story = Story(story_id, self.rule, 1, f.title, seen_at, seen_at, f.discovered_at, score,
-                              list(evidence or []), {f.outlet}, set(f.distinctive), set(f.numbers), set(f.dates))
+                              list(evidence or []), {f.outlet}, set(f.distinctive), set(f.numbers), set(f.dates),
+                              announced={f.outlet})
                 kind = "new"
             else:
                 story = self.story(story_id)
-                new_outlet = f.outlet not in story.outlets
+                story.outlets.add(f.outlet)
                 new_people = f.distinctive - story.distinctive
                 new_numbers = f.numbers - story.numbers
-                if new_outlet or new_people or len(new_numbers) >= 2:
+                joined = story.outlets - story.announced
+                # material news is an update; outlets joining are announced together, not one update each
+                if new_people or len(new_numbers) >= 2 or len(joined) >= self.outlet_batch:
                     story.version += 1
                     kind = "update"
-                    what = ("outlet " + f.outlet) if new_outlet else (
-                        "participants " + ",".join(sorted(new_people)) if new_people else "new figures")
-                    reason = f"{reason}; {what}"
+                    what = [f"participants {','.join(sorted(new_people))}"] if new_people else []
+                    what += ["new figures"] if len(new_numbers) >= 2 else []
+                    what += [f"outlets joined {','.join(sorted(joined))}"] if joined else []
+                    reason = f"{reason}; {'; '.join(what)}"
                     story.updated_at = seen_at
                     story.evidence = list(evidence or story.evidence)
+                    story.announced = set(story.outlets)
                 else:
                     kind = "same"
-                story.outlets.add(f.outlet)
                 story.distinctive |= f.distinctive
                 story.numbers |= f.numbers
                 story.dates |= f.dates
@@ -331,11 +410,14 @@ class StoryIndex:
                     story.discovered_at = f.discovered_at
             with self.db:
                 self.db.execute(
-                    "INSERT OR REPLACE INTO stories VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "INSERT OR REPLACE INTO stories (story_id, rule, version, title, first_seen, updated_at,"
+                    " discovered_at, score, evidence, outlets, distinctive, numbers, dates, announced)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (story.story_id, self.rule, story.version, story.title, story.first_seen, story.updated_at,
                      story.discovered_at, story.score, json.dumps(story.evidence, ensure_ascii=False),
                      json.dumps(sorted(story.outlets)), json.dumps(sorted(story.distinctive)),
-                     json.dumps(sorted(story.numbers)), json.dumps(sorted(story.dates))))
+                     json.dumps(sorted(story.numbers)), json.dumps(sorted(story.dates)),
+                     json.dumps(sorted(story.announced))))
                 self.db.execute(
                     "INSERT OR IGNORE INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (f.key, f.canonical_url, f.content_hash, story.story_id, f.outlet, f.url, f.title,
@@ -347,7 +429,7 @@ class StoryIndex:
                     alert = emit(Assignment(self.story(story.story_id), kind, reason))
                     if alert is not None:
                         self.db.execute("INSERT OR REPLACE INTO emitted VALUES (?, ?)", (f.key, alert))
-            self._remember(f, story.story_id)
+            self._remember(f, story.story_id, seen_at)
             return Assignment(self.story(story.story_id), kind, reason)
 
     def close(self) -> None:

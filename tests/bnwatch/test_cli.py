@@ -63,5 +63,9 @@ def test_demo_reaches_its_alerts_within_a_minute(tmp_path):
     elapsed = time.monotonic() - t0
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.count("\nALERT [ru-nk]") + proc.stdout.count("] ALERT [ru-nk]") == 4, proc.stdout
-    assert "5 alert(s) delivered" in proc.stdout  # four stories, one of them updated by a second outlet
+    # four stories, one alert each; the Belousov story reaches a second outlet: an update only when the later article
+    # brings new participants (seed 003 after seed 000 does; the other order adds no one, and an outlet joining
+    # alone is not an update), so the order the replay's outlets are crawled in decides between 4 and 5
+    updates = proc.stdout.count("] UPDATE [ru-nk]")
+    assert updates <= 1 and f"{4 + updates} alert(s) delivered" in proc.stdout, proc.stdout
     assert elapsed < 60

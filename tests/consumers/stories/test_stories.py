@@ -60,8 +60,17 @@ def test_new_update_redelivery_and_restart(tmp_path, seeds):
     assert stage.process(vn) == [a2] and stage.process(inqilab) == [a1]
     copy = dataclasses.replace(vn, url="https://www.jugantor.com/international/1", canonical_url="https://www.jugantor.com/international/1",
                                outlet="jugantor")
-    [a3] = stage.process(copy)  # a near-verbatim copy on a third outlet
+    # a near-verbatim copy on a third outlet joins the story without an alert of its own: outlets joining are
+    # announced together (issue #13: one alert per event, updates for material changes)
+    assert stage.process(copy) == []
+    assert (_count("new") - new0, _count("update") - upd0) == (2, 1)
+    more = ["samakal", "ittefaq", "kalbela", "bdnews24"]
+    alerts = [stage.process(dataclasses.replace(copy, url=f"https://{o}.example/x", canonical_url=f"https://{o}.example/x",
+                                                outlet=o)) for o in more]
+    assert alerts[:3] == [[], [], []], "one update per joining outlet"
+    [a3] = alerts[3]  # the fifth outlet since the last alert: one update names them all
     assert a3.story_id == a1.story_id and a3.version == 3
+    assert "outlets joined bdnews24,ittefaq,jugantor,kalbela,samakal" in a3.evidence[0]
     assert (_count("new") - new0, _count("update") - upd0) == (2, 2)
     stage.close()
 
@@ -79,3 +88,46 @@ def test_same_outlet_same_story_without_new_facts_is_silent(tmp_path, seeds):
     assert len(stage.process(a)) == 1
     b = dataclasses.replace(a, url="https://dailyinqilab.com/amp/a", canonical_url="https://dailyinqilab.com/amp/a")
     assert stage.process(b) == []
+
+
+def test_the_index_stays_bounded_and_still_knows_a_redelivered_article(seeds):
+    """Months of stories: what can no longer join a story leaves memory; the database keeps `keep` of history
+    (dedupe of a redelivered article reads it), then forgets that too."""
+    from datetime import datetime, timedelta, timezone
+
+    from consumers.stories.index import StoryIndex
+    from consumers.stories.stage import article_features
+
+    index = StoryIndex(":memory:", retain=timedelta(hours=96), keep=timedelta(days=30))
+    start = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    seed = seeds["seed-002"]
+    sizes = []
+    for day in range(60):
+        url = f"https://dailyinqilab.com/news/{day}"
+        art = Article(url=url, canonical_url=url, outlet="dailyinqilab", title=f"{seed['title']} {day}",
+                      paragraphs=seed["paragraphs"], published_at=(start + timedelta(days=day)).isoformat())
+        index.assign(article_features(art), seen_at=(start + timedelta(days=day)).isoformat())
+        sizes.append(len(index.features))
+    assert max(sizes) <= 5, sizes  # four days of articles, whatever the run's length
+    day5 = article_features(Article(url="https://dailyinqilab.com/news/45", canonical_url="https://dailyinqilab.com/news/45",
+                                    outlet="dailyinqilab", title=f"{seed['title']} 45", paragraphs=seed["paragraphs"],
+                                    published_at=(start + timedelta(days=45)).isoformat()))
+    assert day5.key not in index.features and index.known(day5.canonical_url, day5.content_hash)
+    assert index.assign(day5).kind == "duplicate"  # redelivered after it left memory: not a second alert
+    (articles,) = index.db.execute("SELECT COUNT(*) FROM articles").fetchone()
+    assert articles <= 31, articles  # the database keeps 30 days
+
+
+def test_the_same_headline_over_different_texts_is_one_story_within_the_window_only():
+    """Issue #13: two articles with the same headline stayed apart (outlets print an agency's headline over a text
+    of their own). Real headline of the labelled set; the bodies are the outlets' own wording."""
+    title = "উ. কোরিয়া-রাশিয়ার সম্পর্ক আরও গভীর করার বার্তা দিলেন কিম ও পুতিন"
+    got = dict(assign_stories([
+        ("a", title, ["উত্তর কোরিয়ার নেতা কিম জং উন এবং রাশিয়ার প্রেসিডেন্ট ভ্লাদিমির পুতিন দ্বিপাক্ষিক সম্পর্ক আরও "
+                      "জোরদারের অঙ্গীকার পুনর্ব্যক্ত করেছেন।"], "2025-08-15T10:00:00+06:00"),
+        ("b", title, ["জাপানি ঔপনিবেশিক শাসন থেকে মুক্তির বার্ষিকীতে দুই নেতা বার্তা বিনিময় করেছেন।"],
+         "2025-08-15T18:00:00+06:00"),
+        ("c", title, ["জাপানি ঔপনিবেশিক শাসন থেকে মুক্তির বার্ষিকীতে দুই নেতা বার্তা বিনিময় করেছেন।"],
+         "2026-08-15T18:00:00+06:00"),  # a year later: another year's message, another story
+    ]))
+    assert got["a"] == got["b"] != got["c"]
