@@ -1,6 +1,6 @@
 """Bengali text folding shared by every stage that stores or matches text.
 
-The order matters (research/bengali.md §2.5): NFC first, because NFC decomposes য় ড় ঢ় and both the page and
+The order matters (docs/research/bengali.md §2.5): NFC first, because NFC decomposes য় ড় ঢ় and both the page and
 every pattern must agree; the legacy khanda-ta sequence before ZWJ is removed; Bijoy residue only inside
 Bengali words; newlines are kept because paragraphs and date lines depend on them.
 """

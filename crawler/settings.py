@@ -86,7 +86,7 @@ DOWNLOAD_HANDLERS = {
 # change of default cannot break the JavaScript outlets)
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
-# Debian's Chromium (`playwright install` cannot download one here); flags from research/toolchain-notes.md
+# Debian's Chromium (`playwright install` cannot download one here); flags from docs/research/toolchain-notes.md
 PLAYWRIGHT_LAUNCH_OPTIONS = {
     "executable_path": _os.environ.get("BNWATCH_CHROMIUM", "/usr/bin/chromium"),
     "headless": True,

@@ -3,7 +3,7 @@
 Bijoy text is Bengali typed with the Bijoy keyboard and shown with a SutonnyMJ-family font: every glyph is an
 ASCII or Windows-1252 character (`ivwkqv` = রাশিয়া, `DËi †Kvwiqv` = উত্তর কোরিয়া), in *visual* order — the pre-base
 vowel signs ি ে ৈ are typed before the consonant (cluster) they follow in Unicode, and the reph (`©` = র্) after the
-consonant (cluster) it precedes. Conversion (research/bengali.md §4.1) is therefore:
+consonant (cluster) it precedes. Conversion (docs/research/bengali.md §4.1) is therefore:
 
 1. glyph map, longest key first (`Av` = আ before `A` = অ); the reph becomes a private marker;
 2. `্্` → `্` (a half form followed by a fola: `¯’` = স্ + ্থ);

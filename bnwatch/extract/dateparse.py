@@ -1,6 +1,6 @@
 """Bengali (and machine) dates → timezone-aware datetimes in the outlet's zone; stdlib + zoneinfo only.
 
-What it reads (research/bengali.md §5, outlets.md §3.4):
+What it reads (docs/research/bengali.md §5, outlets.md §3.4):
 - Bengali, ASCII and mixed digits (`২০23`); Gregorian month names in Bengali with their spelling variants
   (জানুয়ারী, আগষ্ট/অগাস্ট, সেপ্টেম্বার…) and in English; day ordinals (১লা, ২১শে, ১২ই); DMY, MDY, time-first,
   `DD/MM/YYYY`, `DD-MM-YYYY`, `YYYY-MM-DD`;

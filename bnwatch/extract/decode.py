@@ -1,6 +1,6 @@
 """Bytes → text for fetched pages, without ever losing a Bengali virama to a wrong label.
 
-Order (research/bengali.md §4.2): a BOM; then "is it valid UTF-8?" (a page labelled windows-1252/ISO-8859-1 whose
+Order (docs/research/bengali.md §4.2): a BOM; then "is it valid UTF-8?" (a page labelled windows-1252/ISO-8859-1 whose
 bytes are valid UTF-8 *is* UTF-8: a cp1252 decode would turn every ্ (e0 a7 8d) into an undefined byte); then the
 HTTP Content-Type charset, the RawPage's declared encoding and <meta charset>/http-equiv; charset-normalizer last.
 A legacy single-byte label is decoded the WHATWG way (windows-1252 with the five undefined bytes kept as C1

@@ -1,7 +1,7 @@
 """Gazetteer matching over folded Bengali text with pyahocorasick.
 
 Aho-Corasick finds raw substrings, so every hit is checked with explicit Bengali-aware boundaries
-(research/bengali.md §2.4: stdlib `\\b` treats vowel signs, nukta and virama as non-word characters):
+(docs/research/bengali.md §2.4: stdlib `\\b` treats vowel signs, nukta and virama as non-word characters):
 
 - left: the character before the hit is not in `[\\u0980-\\u09FF\\w]`;
 - right: after the form, an optional joiner (`'`, `’`, `-`, ` -`) plus one suffix from the gazetteer list

@@ -334,7 +334,7 @@ def _digest_id(seed: str, alphabet: str, n: int) -> str:
 
 
 # Outlets built from dataset rows only (no seed: none of them has a Russia–North Korea article here), each from its
-# replay/build.yaml: the URL shape (research/outlets.md §1/§2), how its ids grow, and the picks (dataset, row,
+# replay/build.yaml: the URL shape (docs/research/outlets.md §1/§2), how its ids grow, and the picks (dataset, row,
 # section slug, section as printed, byline, kind). Ids, bylines, sections and URL slugs are the replay's; title,
 # body and date are the dataset row's (see `origin`).
 DATASETS = {"jugantor": JUGANTOR, "prothomalo": PROTHOMALO}

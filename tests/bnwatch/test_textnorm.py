@@ -1,4 +1,4 @@
-"""bnwatch.textnorm.fold on the traps of research/bengali.md §2 and §4.1, with real strings from the seeds."""
+"""bnwatch.textnorm.fold on the traps of docs/research/bengali.md §2 and §4.1, with real strings from the seeds."""
 
 from __future__ import annotations
 

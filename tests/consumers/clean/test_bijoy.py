@@ -1,4 +1,4 @@
-"""Whole-page Bijoy (SutonnyMJ) → Unicode: the converter on the Bijoy strings of research/bengali.md §4.1, the
+"""Whole-page Bijoy (SutonnyMJ) → Unicode: the converter on the Bijoy strings of docs/research/bengali.md §4.1, the
 reordering rules (pre-base ি ে ৈ, reph, ো/ৌ, chandrabindu), the detector, and a whole Bijoy page through extract."""
 
 from __future__ import annotations

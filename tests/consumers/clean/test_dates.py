@@ -1,4 +1,4 @@
-"""consumers.clean.dates on every format of research/bengali.md §5 and outlets.md §3.4."""
+"""consumers.clean.dates on every format of docs/research/bengali.md §5 and outlets.md §3.4."""
 
 from __future__ import annotations
 

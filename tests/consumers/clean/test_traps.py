@@ -1,4 +1,4 @@
-"""The text traps of research/bengali.md §1–§2 that the clean stage must leave alone (or fix) — on the real seed text.
+"""The text traps of docs/research/bengali.md §1–§2 that the clean stage must leave alone (or fix) — on the real seed text.
 
 Most traps have their tests next to the code that handles them (test_dates, test_decode, test_bijoy,
 tests/bnwatch/test_textnorm.py, tests/consumers/tag/test_matcher.py). These are the layout and punctuation ones: the
