@@ -35,3 +35,13 @@ def test_every_bad_input_row_names_tests_that_exist():
             name = name or continued
             if name:
                 assert current is not None and name in _test_names(current), f"{current.name}::{name} does not exist"
+
+
+def test_every_configuration_variable_is_in_the_configuration_table():
+    from bnwatch.config import VARIABLES
+
+    section = README.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    table = {m for line in section.splitlines() if line.startswith("| `") for m in re.findall(r"`(BNWATCH_\w+)`", line)}
+    assert len(VARIABLES) >= 30
+    missing = [v.name for v in VARIABLES if v.name not in table]
+    assert not missing, f"README's configuration table lacks {missing}"
