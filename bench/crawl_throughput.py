@@ -19,6 +19,7 @@ process), alternating bare / bnwatch for `--rounds` rounds so a change in machin
 Time = spider_opened → spider_closed (bnwatch's includes the final producer flush: every page acknowledged).
 
 Prints a markdown table and writes bench/results/crawl_throughput.md.
+CRAWLBENCH_PROFILE=<prefix> also writes a cProfile of each bnwatch worker's reactor thread to <prefix>.<pid>.pstats.
 """
 
 from __future__ import annotations
@@ -134,7 +135,17 @@ def worker_bnwatch(urls: list[dict], replay_port: int, bootstrap: str, prefix: s
     crawler = process.create_crawler(BenchOutletsSpider)
     _timing(crawler, out)
     process.crawl(crawler, outlets="all", follow=False, seen=seen)
+    profile_to = os.environ.get("CRAWLBENCH_PROFILE")  # a path prefix: cProfile of the reactor thread
+    profiler = None
+    if profile_to:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     process.start()
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(f"{profile_to}.{os.getpid()}.pstats")
     published = sum(s.value for m in metrics.items_published.collect() for s in m.samples
                     if s.name.endswith("_total"))
     failures = sum(s.value for m in metrics.publish_failures.collect() for s in m.samples

@@ -39,7 +39,9 @@ class PublishPipeline:
             return item
         spider = spider or self.crawler.spider
         seen = getattr(spider, "seen", None)
-        if seen is not None and seen.is_unchanged(item.url, item.body):
+        # a spider that compared the page with the seen-store itself (checks_content) is not asked again
+        checked = getattr(spider, "checks_content", False)
+        if seen is not None and not checked and seen.is_unchanged(item.url, item.body):
             raise DropItem(f"unchanged since last published: {item.url}")
         stamp = spider.stamp_for(item.url) if hasattr(spider, "stamp_for") else None
 

@@ -13,6 +13,13 @@ no selectors yet) the whole page is compared instead.
 Re-checks: an article published for the first time is fetched again at fixed ages (by default +1 h, +6 h and
 +24 h after its first publication, with the validators it was served with), so an edit that the discovery
 source does not stamp — a feed that only gives pubDate, a listing page — is still caught within its first day.
+
+Marks are batched: an acknowledgement (`mark_published`, in the Kafka client's thread) queues its row, and the rows
+are written in one transaction per `batch_size` acknowledgements or `batch_interval` seconds, on `flush()` and on
+`close()`; listeners hear of a page only after its row is written, so the crawler's poll bookkeeping (which then
+stores the discovery validators) never runs ahead of the seen-store. Any read or write of a URL whose mark is
+queued writes the queue first. A crash loses at most the queued marks: those pages are fetched and published
+again, never lost (at-least-once).
 """
 
 from __future__ import annotations
@@ -64,10 +71,19 @@ class _Expected:
 
 
 Listener = Callable[[str, tuple[str, ...]], None]
+BatchListener = Callable[[list[tuple[str, tuple[str, ...]]]], None]
+
+_UPSERT = (
+    "INSERT INTO seen(url, stamp, body_hash, first_published, last_published, outlet, fingerprint,"
+    " etag, last_modified, recheck_at, recheck_stage) VALUES (?,?,?,?,?,?,?,?,?,?,0)"
+    " ON CONFLICT(url) DO UPDATE SET stamp=excluded.stamp, body_hash=excluded.body_hash,"
+    " last_published=excluded.last_published, outlet=COALESCE(excluded.outlet, seen.outlet),"
+    " fingerprint=excluded.fingerprint, etag=excluded.etag, last_modified=excluded.last_modified")
 
 
 class SeenStore:
-    def __init__(self, path: str | Path, recheck_after: Iterable[float] = DEFAULT_RECHECK_AFTER):
+    def __init__(self, path: str | Path, recheck_after: Iterable[float] = DEFAULT_RECHECK_AFTER, *,
+                 batch_size: int = 64, batch_interval: float = 0.1):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
@@ -90,6 +106,13 @@ class SeenStore:
         self.recheck_after: tuple[float, ...] = tuple(sorted(float(x) for x in recheck_after))
         self._expected: dict[str, _Expected] = {}
         self._listeners: list[Listener] = []
+        self._batch_listeners: list[BatchListener] = []
+        self.batch_size = max(1, int(batch_size))
+        self.batch_interval = float(batch_interval)
+        self._queued: dict[str, tuple] = {}  # url -> its _UPSERT row, acknowledged but not written yet
+        self._heard: list[tuple[str, tuple[str, ...]]] = []  # (url, aliases) for the listeners, same order
+        self._wake = threading.Condition(self._lock)
+        self._flusher: threading.Thread | None = None
 
     @staticmethod
     def body_hash(body: bytes) -> str:
@@ -97,6 +120,7 @@ class SeenStore:
 
     # -- reading ---------------------------------------------------------------------------------------------
     def get(self, url: str) -> SeenRow | None:
+        self._settle(url)
         with self._lock:
             row = self._db.execute(
                 "SELECT url, stamp, body_hash, fingerprint, etag, last_modified, outlet, first_published,"
@@ -105,6 +129,7 @@ class SeenStore:
 
     def needs_fetch(self, url: str, stamp: str | None) -> bool:
         """True for a URL never published, or one whose discovery stamp differs from the one recorded."""
+        self._settle(url)
         with self._lock:
             row = self._db.execute("SELECT stamp FROM seen WHERE url=?", (url,)).fetchone()
         if row is None:
@@ -114,6 +139,7 @@ class SeenStore:
         return stamp is not None and stamp != row[0]
 
     def is_unchanged(self, url: str, body: bytes) -> bool:
+        self._settle(url)
         with self._lock:
             row = self._db.execute("SELECT body_hash FROM seen WHERE url=?", (url,)).fetchone()
         return row is not None and row[0] == self.body_hash(body)
@@ -145,6 +171,7 @@ class SeenStore:
                 self._db.execute("UPDATE seen SET fingerprint=? WHERE url=? AND fingerprint=?", (new, url, old))
 
     def count(self) -> int:
+        self._settle()
         with self._lock:
             if self._closed:
                 return 0
@@ -168,43 +195,102 @@ class SeenStore:
         """`listener(url, aliases)` is called (in whichever thread acknowledged) after a page was marked."""
         self._listeners.append(listener)
 
-    def remove_listener(self, listener: Listener) -> None:
-        if listener in self._listeners:
-            self._listeners.remove(listener)
+    def add_batch_listener(self, listener: BatchListener) -> None:
+        """`listener([(url, aliases), ...])` once per written batch of marks (in the writing thread)."""
+        self._batch_listeners.append(listener)
+
+    def remove_listener(self, listener) -> None:
+        for group in (self._listeners, self._batch_listeners):
+            if listener in group:
+                group.remove(listener)
 
     def mark_published(self, url: str, stamp: str | None, body: bytes, *, outlet: str | None = None,
                        fingerprint: str | None = None, etag: str | None = None,
                        last_modified: str | None = None) -> None:
+        """The sink acknowledged `url`: queue its row (and its aliases') for the next batch (module docstring)."""
         now = time.time()
+        body_hash = self.body_hash(body)
         with self._lock:
             exp = self._expected.pop(url, None) or _Expected()
             if self._closed:
                 return
-            outlet = outlet or exp.outlet
-            fingerprint = fingerprint or exp.fingerprint
-            etag = etag or exp.etag
-            last_modified = last_modified or exp.last_modified
             first_recheck = now + self.recheck_after[0] if self.recheck_after else None
             for u in (url, *exp.aliases):
-                self._db.execute(
-                    "INSERT INTO seen(url, stamp, body_hash, first_published, last_published, outlet, fingerprint,"
-                    " etag, last_modified, recheck_at, recheck_stage) VALUES (?,?,?,?,?,?,?,?,?,?,0)"
-                    " ON CONFLICT(url) DO UPDATE SET stamp=excluded.stamp, body_hash=excluded.body_hash,"
-                    " last_published=excluded.last_published, outlet=COALESCE(excluded.outlet, seen.outlet),"
-                    " fingerprint=excluded.fingerprint, etag=excluded.etag, last_modified=excluded.last_modified",
-                    (u, stamp, self.body_hash(body), now, now, outlet, fingerprint, etag, last_modified,
-                     first_recheck),
-                )
-        for listener in list(self._listeners):
+                self._queued[u] = (u, stamp, body_hash, now, now, outlet or exp.outlet, fingerprint or exp.fingerprint,
+                                   etag or exp.etag, last_modified or exp.last_modified, first_recheck)
+            self._heard.append((url, exp.aliases))
+            if len(self._heard) < self.batch_size:
+                if self._flusher is None:
+                    self._flusher = threading.Thread(target=self._flush_every_interval, name="seen-store-marks",
+                                                     daemon=True)
+                    self._flusher.start()
+                elif len(self._heard) == 1:
+                    self._wake.notify()
+                return
+        self.flush()
+
+    def flush(self) -> None:
+        """Write the queued marks in one transaction, then tell the listeners."""
+        with self._lock:
+            heard = self._write_queued()
+        self._tell(heard)
+
+    def _settle(self, *urls: str) -> None:
+        """Write the queue first when it holds one of `urls` (any URL when none given)."""
+        if self._queued and (not urls or any(u in self._queued for u in urls)):
+            self.flush()
+
+    def _write_queued(self) -> list[tuple[str, tuple[str, ...]]]:
+        """(with the lock held) The queued rows into SQLite; what the listeners are owed."""
+        if not self._heard:
+            return []
+        rows, heard = list(self._queued.values()), self._heard
+        self._queued, self._heard = {}, []
+        if self._closed:
+            return []
+        self._db.execute("BEGIN")
+        try:
+            self._db.executemany(_UPSERT, rows)
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+        return heard
+
+    def _tell(self, heard: list[tuple[str, tuple[str, ...]]]) -> None:
+        if not heard:
+            return
+        for listener in list(self._batch_listeners):
             try:
-                listener(url, exp.aliases)
+                listener(heard)
             except Exception:  # noqa: BLE001 - a listener must not break the sink's acknowledgement
+                pass
+        for listener in list(self._listeners):
+            for url, aliases in heard:
+                try:
+                    listener(url, aliases)
+                except Exception:  # noqa: BLE001
+                    pass
+
+    def _flush_every_interval(self) -> None:
+        """The marks' timer: a queue is written at most `batch_interval` seconds after its first mark."""
+        while True:
+            with self._lock:
+                while not self._heard and not self._closed:
+                    self._wake.wait()
+                if self._closed:
+                    return
+            time.sleep(self.batch_interval)
+            try:
+                self.flush()
+            except Exception:  # noqa: BLE001 - e.g. closed meanwhile; the next mark or close() writes again
                 pass
 
     def touch(self, url: str, stamp: str | None = None, *, etag: str | None = None,
               last_modified: str | None = None) -> None:
         """An already published article was fetched again and found unchanged: remember the new discovery stamp
         and validators (so it is not fetched again for the same stamp), without publishing."""
+        self._settle(url)
         with self._lock:
             if self._closed:
                 return
@@ -215,6 +301,7 @@ class SeenStore:
     def alias(self, url: str, target: str, stamp: str | None = None) -> bool:
         """Record `url` (which redirects to the published `target`) as published with `target`'s content, so
         discovery stops requesting it. False when `target` is not published (yet)."""
+        self._settle(url, target)
         with self._lock:
             if self._closed:
                 return False
@@ -230,6 +317,7 @@ class SeenStore:
     def due_rechecks(self, now: float | None = None, limit: int = 50) -> list[tuple[str, str | None]]:
         """(url, outlet) of published articles whose next re-check is due, oldest due first."""
         now = time.time() if now is None else now
+        self._settle()
         with self._lock:
             if self._closed:
                 return []
@@ -240,6 +328,7 @@ class SeenStore:
 
     def advance_recheck(self, url: str) -> float | None:
         """Move `url` to its next re-check (relative to its first publication); None when it had its last."""
+        self._settle(url)
         with self._lock:
             if self._closed:
                 return None
@@ -257,9 +346,12 @@ class SeenStore:
             return due
 
     def close(self) -> None:
+        """Write the queued marks, then close."""
+        self.flush()
         with self._lock:
             if not self._closed:
                 self._closed = True
+                self._wake.notify_all()
                 self._db.close()
 
 

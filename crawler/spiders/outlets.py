@@ -40,10 +40,11 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
+from twisted.python.threadable import isInIOThread
 from w3lib.url import canonicalize_url
 
 from bnwatch import metrics
-from bnwatch.extract import fingerprint as content_fingerprint
+from bnwatch.extract.lexbor_fingerprint import fingerprint_v3 as content_fingerprint
 from bnwatch.outlets import DiscoverySource, Outlet, Registry, default_registry
 from bnwatch.records import RawPage
 from crawler.challenge import challenge_reason
@@ -101,6 +102,9 @@ class _InFlight:
 class OutletsSpider(scrapy.Spider):
     name = "outlets"
     custom_settings: dict = {}
+    #: parse_article compares every page with the seen-store (fingerprint, else the bytes) before yielding it, so
+    #: the publishing pipeline does not hash and look the page up again
+    checks_content = True
 
     def __init__(self, outlets: str = "all", follow: str | bool = False, poll_interval: str | float | None = None,
                  registry: Registry | None = None, seen: SeenStore | None = None, sink=None,
@@ -156,7 +160,7 @@ class OutletsSpider(scrapy.Spider):
         crawler.signals.connect(spider.on_opened, signal=signals.spider_opened)
         crawler.signals.connect(spider.on_item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(spider.on_item_dropped, signal=signals.item_error)
-        spider.seen.add_listener(spider._on_published)
+        spider.seen.add_batch_listener(spider._on_published)
         return spider
 
     def _drop_js_outlets_without_browser(self, settings) -> None:
@@ -441,7 +445,7 @@ class OutletsSpider(scrapy.Spider):
             self._resolve(url, ok=False)
             return
         outlet = self.registry.get(outlet_id)
-        fingerprint = content_fingerprint(response.body, outlet)  # the clean stage's reading of the article
+        fingerprint = content_fingerprint(response.body, outlet)  # the clean stage's reading, on a lexbor tree (v3)
         etag, last_modified = _header(response, "ETag"), _header(response, "Last-Modified")
         if self.seen.content_unchanged(url, fingerprint, response.body):
             self.seen.touch(url, stamp, etag=etag, last_modified=last_modified)
@@ -506,15 +510,23 @@ class OutletsSpider(scrapy.Spider):
 
     # -- acknowledgements ------------------------------------------------------------------------------------
 
-    def _on_published(self, url: str, aliases: tuple[str, ...]) -> None:
-        """Seen-store listener: the sink acknowledged `url` (any thread)."""
+    def _on_published(self, marked: list[tuple[str, tuple[str, ...]]]) -> None:
+        """Seen-store batch listener: the sink acknowledged these (url, aliases) and the marks are written (any
+        thread); one reactor wake-up per batch."""
         reactor = self._reactor
         if reactor is None:
             return
+        if isInIOThread():  # written by on_idle/closed (or a synchronous sink): account for them now
+            self._published_all(marked)
+            return
         try:
-            reactor.callFromThread(self._published, url, aliases)
+            reactor.callFromThread(self._published_all, marked)
         except Exception:  # noqa: BLE001 - reactor already stopped: nothing left to account for
             pass
+
+    def _published_all(self, marked: list[tuple[str, tuple[str, ...]]]) -> None:
+        for url, aliases in marked:
+            self._published(url, aliases)
 
     def _published(self, url: str, aliases: tuple[str, ...]) -> None:
         for u in (*aliases, url):
@@ -608,7 +620,10 @@ class OutletsSpider(scrapy.Spider):
             metrics.seen_store_articles.set(self.seen.count())
 
     def on_idle(self, spider):
-        if spider is not self or not self.follow:
+        if spider is not self:
+            return
+        self.seen.flush()  # queued marks written and accounted for (their polls store validators) before closing
+        if not self.follow:
             return
         raise DontCloseSpider("follow mode: polling discovery sources")
 
@@ -617,6 +632,7 @@ class OutletsSpider(scrapy.Spider):
         if self._loop is not None and getattr(self._loop, "running", False):
             self._loop.stop()
         self._loop = None
+        self.seen.flush()  # marks of the sink's final flush: their polls store validators while the schedule is open
         self.seen.remove_listener(self._on_published)
         self._update_gauges(force=True)
         if self._own_schedule:

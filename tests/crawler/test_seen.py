@@ -59,6 +59,8 @@ def test_content_unchanged_and_rechecks(tmp_path):
     store.add_listener(lambda u, aliases: heard.append((u, aliases)))
     store.expect(url + "?amp", outlet="somoyerkonthosor", fingerprint="f1", etag='W/"1"', aliases=(url,))
     store.mark_published(url + "?amp", "Mon, 15 Jul 2024", b"page one")
+    assert heard == [], "listeners hear of a mark once it is written (batched)"
+    store.flush()
     assert heard == [(url + "?amp", (url,))]
     row = store.get(url)
     assert row is not None, "the URL it was requested as is marked too"
