@@ -130,10 +130,16 @@ def fingerprint(page: Page | bytes | str, outlet: Outlet) -> str | None:
                  if not p.startswith(prefixes)]
     except Exception:  # noqa: BLE001 - not HTML we can parse: no fingerprint
         return None
+    return fingerprint_digest(FINGERPRINT_VERSION, title, paras)
+
+
+def fingerprint_digest(version: str, title: list[str], paras: list[str]) -> str | None:
+    """`version:hex` over the title and body parts (None without body): every fingerprint version hashes its
+    parts this way, so two readings of the same parts give the same digest."""
     if not paras:
         return None
     digest = hashlib.sha256()
     for part in (*title, "\x1e", *paras):
         digest.update(part.encode("utf-8"))
         digest.update(b"\x1f")
-    return f"{FINGERPRINT_VERSION}:{digest.hexdigest()[:32]}"
+    return f"{version}:{digest.hexdigest()[:32]}"

@@ -12,7 +12,6 @@ stable for that outlet.
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 from selectolax.lexbor import LexborHTMLParser, SelectolaxError
@@ -45,13 +44,9 @@ def fingerprint_v3(body: bytes | str, outlet) -> str | None:
         return fingerprint(body, outlet)
     except Exception:  # noqa: BLE001 - not HTML we can read: no fingerprint, as v2
         return None
-    if not paras:
-        return None
-    digest = hashlib.sha256()
-    for part in (*title, "\x1e", *paras):
-        digest.update(part.encode("utf-8"))
-        digest.update(b"\x1f")
-    return f"{FINGERPRINT_V3}:{digest.hexdigest()[:32]}"
+    from . import fingerprint_digest
+
+    return fingerprint_digest(FINGERPRINT_V3, title, paras)
 
 
 def _title(tree, css: str | None) -> list[str]:
