@@ -57,6 +57,15 @@ class _OneLine(logging.Filter):
 OWN_LOGGERS = ("bnwatch", "crawler", "consumers", "outlets", "__main__")
 
 
+class _NoKafkaDebug(logging.Filter):
+    """kafka-python's DEBUG lines carry what must never reach a log: a client's whole configuration (the SASL
+    password: KafkaAdminClient logs its configs) and every record it sends (a RawPage is the page's body). Dropped
+    even at --log-level DEBUG; its INFO and above stay."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.DEBUG or not (record.name == "kafka" or record.name.startswith("kafka."))
+
+
 class _LibraryTracebacks(logging.Filter):
     """A library's traceback (Scrapy's robots.txt middleware logs one for every DNS failure) becomes the exception's
     one-line text; bnwatch's own tracebacks stay, and `--log-level DEBUG` keeps them all."""
@@ -96,6 +105,7 @@ def setup(level: str = "INFO", fmt: str = "text", stream=None) -> logging.Handle
     handler._bnwatch = True  # type: ignore[attr-defined]
     handler.setLevel(level)
     handler.setFormatter(_formatter(fmt))
+    handler.addFilter(_NoKafkaDebug())
     if level != "DEBUG":
         handler.addFilter(_QuietLibraries())
         handler.addFilter(_LibraryTracebacks())

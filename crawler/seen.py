@@ -25,6 +25,7 @@ again, never lost (at-least-once).
 from __future__ import annotations
 
 import hashlib
+import logging
 import sqlite3
 import threading
 import time
@@ -33,6 +34,8 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from bnwatch.extract import Page, fingerprint, fingerprint_version
+
+log = logging.getLogger(__name__)
 
 DEFAULT_RECHECK_AFTER: tuple[float, ...] = (3600.0, 6 * 3600.0, 24 * 3600.0)
 
@@ -244,17 +247,17 @@ class SeenStore:
         """(with the lock held) The queued rows into SQLite; what the listeners are owed."""
         if not self._heard:
             return []
-        rows, heard = list(self._queued.values()), self._heard
-        self._queued, self._heard = {}, []
         if self._closed:
             return []
+        rows, heard = list(self._queued.values()), self._heard
         self._db.execute("BEGIN")
         try:
             self._db.executemany(_UPSERT, rows)
         except BaseException:
             self._db.execute("ROLLBACK")
-            raise
+            raise  # the queue stays: the next flush writes it
         self._db.execute("COMMIT")
+        self._queued, self._heard = {}, []
         return heard
 
     def _tell(self, heard: list[tuple[str, tuple[str, ...]]]) -> None:
@@ -283,8 +286,10 @@ class SeenStore:
             time.sleep(self.batch_interval)
             try:
                 self.flush()
-            except Exception:  # noqa: BLE001 - e.g. closed meanwhile; the next mark or close() writes again
-                pass
+            except Exception:  # noqa: BLE001 - the thread must go on; the next mark or close() writes again
+                if not self._closed:
+                    log.exception("seen-store: writing %d queued marks failed; they are written with the next",
+                                  len(self._queued))
 
     def touch(self, url: str, stamp: str | None = None, *, etag: str | None = None,
               last_modified: str | None = None) -> None:
@@ -346,13 +351,16 @@ class SeenStore:
             return due
 
     def close(self) -> None:
-        """Write the queued marks, then close."""
-        self.flush()
+        """Write the queued marks, then close: a mark queued up to the moment the store closes is written too (the
+        write and the close happen under one lock)."""
         with self._lock:
-            if not self._closed:
-                self._closed = True
-                self._wake.notify_all()
-                self._db.close()
+            if self._closed:
+                return
+            heard = self._write_queued()
+            self._closed = True
+            self._wake.notify_all()
+            self._db.close()
+        self._tell(heard)
 
 
 # -- content fingerprint ---------------------------------------------------------------------------------------

@@ -199,7 +199,11 @@ def run(settings: Settings, outlets: str = "all", follow: bool = True, poll_inte
         stop.set()
         for t in threads:
             t.join(30)
-        close_workers(workers)
+        running = [t.name for t in threads if t.is_alive()]
+        if running:  # a stage still inside a batch shares the worker's outbox: leave it open to the process's end
+            logger.warning("stages still running after 30 s: %s; their workers stay open", ", ".join(running))
+        else:
+            close_workers(workers)
         lag.stop()
     return finish(status, once=not follow)
 
@@ -226,7 +230,7 @@ def run_embedded(settings: Settings, outlets: str = "all", follow: bool = True, 
             logger.warning("embedded pipeline did not drain in %.0f s", drain_timeout)
     finally:
         pipeline.stop()
-        close_workers(workers)
+        close_workers(workers, last_pass=None if follow else 10.0)
         seen.close()
     return finish(status, once=not follow)
 

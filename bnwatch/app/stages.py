@@ -3,6 +3,8 @@ stage's factory is the dotted path bnwatch/topology.py declares (bnwatch/ does n
 
 from __future__ import annotations
 
+import logging
+
 from importlib import import_module
 from typing import Any
 
@@ -46,6 +48,13 @@ def start_workers(settings: Settings, names: tuple[str, ...] | None = None) -> d
     return workers
 
 
-def close_workers(workers: dict) -> None:
+def close_workers(workers: dict, last_pass: float | None = None) -> None:
+    """Close the workers; with `last_pass` (seconds), a delivery worker first makes one bounded pass over what is
+    due, so a one-shot run does not end with deliveries it could have made still waiting in the outbox."""
     for worker in workers.values():
+        if last_pass is not None and hasattr(worker, "dispatch_due"):
+            try:
+                worker.dispatch_due(wait=last_pass)
+            except Exception:  # noqa: BLE001 - closing must go on; what is left waits in the outbox
+                logging.getLogger(__name__).exception("last delivery pass failed; pending deliveries stay queued")
         worker.close()

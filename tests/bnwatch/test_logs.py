@@ -63,10 +63,17 @@ def test_library_info_is_quiet_and_library_warnings_are_not(captured):
         "WARNING kafka.conn: connection refused", "INFO bnwatch.app.pipeline: run finished"]
 
 
-def test_debug_shows_library_lines_too(captured):
+def test_debug_shows_library_lines_too_but_never_kafka_pythons_configs_and_records(captured):
     buf = captured("DEBUG")
-    logging.getLogger("kafka.conn").debug("connecting")
-    assert "DEBUG kafka.conn: connecting" in buf.getvalue()
+    logging.getLogger("scrapy.core.engine").debug("Crawled (200) <GET https://example.org/a>")
+    logging.getLogger("kafka.conn").info("<BrokerConnection host=127.0.0.1:9092>: connecting")
+    # what kafka-python logs at DEBUG: its configuration (with the SASL password) and every record it sends
+    logging.getLogger("kafka.admin.client").debug("Starting KafkaAdminClient with configuration: %s",
+                                                  {"sasl_plain_password": "hunter2-SECRET"})
+    logging.getLogger("kafka.producer.kafka").debug("Sending (key=%r value=%r)", b"k", b"<html>page body</html>")
+    out = buf.getvalue()
+    assert "DEBUG scrapy.core.engine: Crawled (200)" in out and "INFO kafka.conn: " in out
+    assert "hunter2-SECRET" not in out and "page body" not in out
 
 
 def test_one_line_per_event_and_a_library_traceback_becomes_its_text(captured):
