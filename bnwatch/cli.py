@@ -335,7 +335,7 @@ def cmd_subscribers(args) -> int:
     import uuid
 
     from consumers.notify.channels import FAILED, Message, default_senders
-    from consumers.notify.redaction import channel_secrets, one_line, redact_text
+    from bnwatch.redaction import channel_secrets, one_line, redact_text
     from consumers.notify.sample import sample_alert
     from consumers.notify.text import render
 

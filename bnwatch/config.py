@@ -15,14 +15,15 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
+
+from bnwatch.redaction import redact_url
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_USER_AGENT = "bnwatch/0.1 (+https://github.com/bnwatch/bnwatch; news monitor)"
 DEFAULT_KAFKA_TIMEOUT = 30.0
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 _SECRET_NAME = re.compile(r"SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|CREDENTIAL", re.I)
-_SECRET_PARAMS = {"password", "sslpassword", "passfile", "token", "secret", "key", "api_key", "apikey"}
 _HOST = re.compile(r"^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+)$")
 
 
@@ -140,31 +141,11 @@ def parse_flag(text: str) -> bool:
     return value in ("1", "true", "yes", "on")
 
 
-def redact_url(text: str) -> str:
-    """A URL as it may be printed: no password in the user info, no secret query parameters."""
-    if "://" not in text:
-        return text
-    try:
-        parts = urlsplit(text)
-    except ValueError:
-        return "***"
-    netloc, query = parts.netloc, parts.query
-    if "@" in netloc:
-        userinfo, _, hosts = netloc.rpartition("@")
-        if ":" in userinfo:
-            userinfo = userinfo.split(":", 1)[0] + ":***"
-        netloc = f"{userinfo}@{hosts}"
-    pairs = parse_qsl(query, keep_blank_values=True)
-    if any(k.lower() in _SECRET_PARAMS for k, _ in pairs):
-        query = urlencode([(k, "***" if k.lower() in _SECRET_PARAMS else v) for k, v in pairs], safe="*")
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-
-
 def redact_value(name: str, value: str) -> str:
     """A variable's value as `bnwatch config` prints it: secrets hidden, URLs without passwords."""
     if _SECRET_NAME.search(name):
         return "***" if value else value
-    return redact_url(value)
+    return redact_url(value) if "://" in value else value
 
 
 @dataclass(frozen=True)

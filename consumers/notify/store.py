@@ -129,8 +129,8 @@ def is_postgres(target: str | Path | None) -> bool:
 
 def redact(target: str | Path) -> str:
     """The target as it may be logged or printed: a PostgreSQL URL without its password (the notifier's one
-    redaction, consumers/notify/redaction.py)."""
-    from consumers.notify.redaction import redact_url
+    redaction, bnwatch/redaction.py)."""
+    from bnwatch.redaction import redact_url
 
     text = str(target)
     if not is_postgres(text):

@@ -217,7 +217,7 @@ def warn_literal_secrets(data: Mapping[str, Any], channel: ChannelConfig, where:
     """Warn (once per load, never showing the value) about each secret written literally in the file next to a
     destination that is not this machine: the file then is a credential. ${ENV} substitution keeps it out.
     Returns the keys warned about."""
-    from consumers.notify.redaction import is_secret_name
+    from bnwatch.redaction import is_secret_name
 
     host = (urlsplit(channel.url).hostname or "") if channel.url else ""
     if channel.type == "email":

@@ -41,7 +41,7 @@ from typing import Any
 from bnwatch import metrics
 from bnwatch.records import Alert, RecordError
 from consumers.notify.channels import DELIVERED, FAILED, RETRY, Message, Sender, SendResult, default_senders
-from consumers.notify.redaction import channel_secrets, redact_result, redact_text
+from bnwatch.redaction import channel_secrets, redact_result, redact_text
 from consumers.notify.store import INTERNAL_ERROR, PARKED, Delivery, OutboxStore, batch_id, open_store, store_target
 from consumers.notify.subscriptions import ChannelConfig, Subscriber, Subscriptions
 from consumers.notify.text import Doc, alert_doc, bn_digits, digest_doc, parse_time, render

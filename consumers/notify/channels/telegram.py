@@ -15,7 +15,7 @@ from typing import Any
 
 from consumers.notify.channels import DELIVERED, FAILED, Message, SendResult, rest_next_attempt
 from consumers.notify.channels.http import classify, post_json
-from consumers.notify.redaction import redact_result
+from bnwatch.redaction import redact_result
 from consumers.notify.subscriptions import ChannelConfig
 from consumers.notify.text import html_visible_len, split_rendered
 

@@ -1,7 +1,7 @@
 """No secret of a channel reaches any output (issue #16): an endpoint that echoes the request it got (URL, headers,
 body) in a 500 must not make `bnwatch subscribers test`, the notifier's retry log, the metrics exposition or the
 outbox's stored error text show the webhook URL's secret path and token, its Authorization value, a Slack hooks
-path or a Telegram bot token. The redaction itself (consumers/notify/redaction.py) is tested by shape too, and a
+path or a Telegram bot token. The redaction itself (bnwatch/redaction.py) is tested by shape too, and a
 literal secret in the subscribers file next to a non-loopback URL gets a warning at load."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from prometheus_client import REGISTRY, generate_latest
 
-from consumers.notify.redaction import channel_secrets, redact_text, redact_url
+from bnwatch.redaction import channel_secrets, redact_text, redact_url
 from consumers.notify.stage import NotifyStage
 from consumers.notify.store import PARKED, DeliveryStore
 from consumers.notify.subscriptions import ChannelConfig, Subscriptions, parse_subscribers
@@ -212,7 +212,7 @@ def test_a_literal_secret_next_to_a_remote_url_is_warned_about(caplog):
 
 def test_the_stored_and_logged_error_is_one_line():
     from consumers.notify.channels import RETRY, SendResult
-    from consumers.notify.redaction import redact_result
+    from bnwatch.redaction import redact_result
 
     channel = ChannelConfig(id="s", type="slack", url=f"https://hooks.slack.com{SLACK_PATH}")
     res = redact_result(SendResult(RETRY, 500, f"HTTP 500: POST {SLACK_PATH} HTTP/1.1\nHost: x\n\n{{}}"), channel)

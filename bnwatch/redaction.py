@@ -1,4 +1,5 @@
-"""The one interpreter of "what is secret" in anything the notifier prints, logs or stores.
+"""The one interpreter of "what is secret" in anything bnwatch prints, logs or stores (the notifier's errors and
+outbox, `bnwatch subscribers test`, `bnwatch config`).
 
 Endpoints echo requests in their errors (a 500 page that shows the request line, the headers and the body), so
 an error text can carry a channel's secrets: a webhook URL's secret path, an Authorization token, a Slack hooks
