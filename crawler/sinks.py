@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import threading
@@ -12,15 +11,13 @@ from typing import Callable, Protocol
 
 from bnwatch import metrics
 from bnwatch.config import Settings
+from bnwatch.dead_letters import RECORD_OVERHEAD, keep_original
 from bnwatch.records import RawPage
 from bnwatch.topics import Topics
 
 Done = Callable[[BaseException | None], None]
 
 log = logging.getLogger(__name__)
-
-#: room for the key, headers and record framing next to a page's JSON when checking it against the topic's limit
-RECORD_OVERHEAD = 1024
 
 
 class Sink(Protocol):
@@ -82,10 +79,10 @@ class KafkaSink:
 
     A page larger than the topic takes (BNWATCH_RAW_PAGES_MAX_BYTES, the topic's max.message.bytes) is not sent:
     it is kept whole under `<data dir>/dead-letters/crawl/<sha256>.bin`, a small record naming it (hash, size,
-    URL) goes to `<prefix>dead-letter.crawl` in the stages' dead-letter format (consumers/runners/dead_letters.py,
-    which the crawler may not import, reads it back with `original_value`), and
-    `bnwatch_dead_letter_records{stage="crawl"}` counts it. Its `done` is called once that record is acknowledged,
-    so the seen-store does not fetch it again until it changes.
+    URL) goes to `<prefix>dead-letter.crawl` in the stages' dead-letter format (bnwatch/dead_letters.py writes the
+    original the same way and reads it back with `original_value`), and `bnwatch_dead_letter_records{stage="crawl"}`
+    counts it once that record is acknowledged; then `done` is called, so the seen-store does not fetch the page
+    again until it changes.
     """
 
     def __init__(self, bootstrap, topic: str, dead_letter_topic: str | None = None, data_dir: Path | None = None,
@@ -122,13 +119,7 @@ class KafkaSink:
             metrics.dead_letters.labels("crawl").inc()
             done(ValueError(f"page of {len(value)} bytes is over the {self.max_bytes}-byte record limit"))
             return
-        digest = hashlib.sha256(value).hexdigest()
-        path = self.dead_letter_dir / f"{digest}.bin"
-        if not path.exists():
-            self.dead_letter_dir.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            tmp.write_bytes(value)
-            tmp.replace(path)
+        digest = keep_original(self.dead_letter_dir, value)  # fsync'd, renamed into place: never half a file
         record = {
             "kind": "dead_letter",
             "stage": "crawl",
@@ -149,7 +140,6 @@ class KafkaSink:
         }
         log.warning("crawl: %s (%d bytes) over the %d-byte limit: dead-lettered, page kept as %s", page.url,
                     len(value), self.max_bytes, record["value_file"])
-        metrics.dead_letters.labels("crawl").inc()
         payload = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         if not self._dead_letter_topic_ready:  # not among Topics.all(): created when first needed
             from bnwatch.kafka_client import ensure_topics
@@ -157,7 +147,7 @@ class KafkaSink:
             ensure_topics(self._target, [self.dead_letter_topic])
             self._dead_letter_topic_ready = True
         future = self.producer.send(self.dead_letter_topic, page.key(), payload)
-        future.add_callback(lambda _meta: done(None))
+        future.add_callback(lambda _meta: (metrics.dead_letters.labels("crawl").inc(), done(None)))
         future.add_errback(lambda exc: done(exc))
 
     def flush(self) -> None:

@@ -1,6 +1,6 @@
 """`bnwatch dead-letters replay STAGE`: send a stage's dead letters back to the topic they came from, so the
 stage tries them again (after a fix). The original bytes are byte-identical to what failed: from the record, or
-from the file under the data directory that the record names when it did not fit (consumers.runners.dead_letters).
+from the file under the data directory that the record names when it did not fit (bnwatch.dead_letters).
 
 Every record of the dead-letter topic is replayed, oldest first; the stages downstream are idempotent, so a record
 replayed twice does no harm. A dead letter whose original cannot be recovered (file missing or changed, key cut)
@@ -19,7 +19,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from bnwatch.kafka_client import Connection, connection, make_producer
 from bnwatch.topics import Topics
-from consumers.runners.dead_letters import original_value
+from bnwatch.dead_letters import original_value
 
 
 @dataclass

@@ -24,7 +24,7 @@ from typing import Callable
 
 from bnwatch import metrics
 from bnwatch.records import Record
-from consumers.runners.dead_letters import KAFKA_DEFAULT_MAX_MESSAGE_BYTES, bounded_error, keep_original
+from bnwatch.dead_letters import KAFKA_DEFAULT_MAX_MESSAGE_BYTES, bounded_error, keep_original
 from consumers.stage import Stage, count, handle
 
 logger = logging.getLogger(__name__)

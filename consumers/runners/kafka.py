@@ -12,7 +12,7 @@ times; the sinks downstream are idempotent (records are keyed, alerts deduplicat
 A record the stage cannot handle does not stop the stage: a payload that does not decode (`RecordError`) or whose
 processing raises goes to the stage's dead-letter topic with the error, and the runner goes on. A dead letter
 never exceeds the topic's message limit (it would stall the stage on that record): an original too big to go
-inside is kept under the data directory by hash (consumers.runners.dead_letters). `Drop` is a
+inside is kept under the data directory by hash (bnwatch.dead_letters). `Drop` is a
 handled record with no output.
 """
 
@@ -34,7 +34,7 @@ from kafka.structs import OffsetAndMetadata
 from bnwatch import metrics
 from bnwatch.kafka_client import BoundedProducer, Connection, connection, ensure_topics, make_producer
 from bnwatch.topics import Topics
-from consumers.runners import dead_letters
+from bnwatch import dead_letters
 from consumers.stage import FAILED, OK, Stage, count, handle
 
 log = logging.getLogger(__name__)

@@ -29,7 +29,7 @@ from bnwatch.kafka_client import (
 )
 from bnwatch.records import RawPage
 from bnwatch.topics import Topics
-from consumers.runners.dead_letters import original_value
+from bnwatch.dead_letters import original_value
 from crawler.sinks import sink_from_settings
 from tests.conftest import SASL_USERS
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bnwatch.config import Settings
-from consumers.runners.dead_letters import (ERROR_CHARS, KAFKA_DEFAULT_MAX_MESSAGE_BYTES, TRACEBACK_LINE_CHARS,
+from bnwatch.dead_letters import (ERROR_CHARS, KAFKA_DEFAULT_MAX_MESSAGE_BYTES, TRACEBACK_LINE_CHARS,
                                             TRACEBACK_LINES, build_dead_letter, dead_letter_max_bytes, original_value)
 
 LIMIT = 64 * 1024
