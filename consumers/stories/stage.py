@@ -73,10 +73,11 @@ class StoryStage:
         score = float(result.get("score", 0.0))
         assignment = self.index.assign(features, score=score, evidence=list(result.get("evidence") or []),
                                        seen_at=now_iso(), emit=self._alert_json)
+        # coverage: every matching article that joined a story counts for its outlet, alert or not
+        metrics.rule_matches.labels(rule=self.rule, outlet=record.outlet or "unknown").inc()
         if assignment.kind not in ("new", "update"):
             return []
         metrics.alerts_raised.labels(rule=self.rule, kind=assignment.kind).inc()
-        metrics.rule_matches.labels(rule=self.rule, outlet=record.outlet or "unknown").inc()
         return [Alert.from_json(self.index.emitted(features.key))]
 
     def _alert_json(self, assignment) -> str | None:
