@@ -184,7 +184,8 @@ class RawPage(Record):
 
 @dataclass(frozen=True)
 class Article(Record):
-    """A cleaned article; after the tag stage it also carries entities and matched rules."""
+    """A cleaned article; after the tag stage it also carries entities and matched rules. Its text fields are
+    folded (bnwatch.textnorm.fold) by the clean stage, and later stages rely on it."""
 
     kind: ClassVar[str] = "article"
     url: str

@@ -57,11 +57,23 @@ def _nfc_unsafe() -> re.Pattern[str]:
 _NFC_UNSAFE = _nfc_unsafe()
 
 
+#: য় ড় ঢ় as one code point: NFC *decomposes* them (composition exclusions), and they are what most Bengali pages
+#: hold that is not NFC — replacing them by their decompositions is NFC's own result, at str.replace speed
+_EXCLUSIONS = (("\u09df", "\u09af\u09bc"), ("\u09dc", "\u09a1\u09bc"), ("\u09dd", "\u09a2\u09bc"))
+
+
 def nfc(text: str) -> str:
     """unicodedata.normalize("NFC", text), without the full normalisation pass for text that is NFC already
-    (most Bengali text, once folded: CPython's quick check answers "maybe" for every া, so it always re-normalises)."""
+    (most Bengali text, once folded: CPython's quick check answers "maybe" for every া, so it always re-normalises)
+    or that only needs its precomposed য় ড় ঢ় decomposed."""
     if text.isascii() or not _NFC_UNSAFE.search(text):
         return text
+    decomposed = text
+    for precomposed, pair in _EXCLUSIONS:
+        if precomposed in decomposed:
+            decomposed = decomposed.replace(precomposed, pair)
+    if decomposed is not text and not _NFC_UNSAFE.search(decomposed):
+        return decomposed  # canonically equivalent to `text` and NFC: what normalize would return
     return unicodedata.normalize("NFC", text)
 
 

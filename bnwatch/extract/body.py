@@ -124,6 +124,9 @@ def clean_paragraphs(paragraphs: list[str], *, title: str = "", authors: list[st
     prefixes = tuple(fold(b).strip() for b in boilerplate if b and b.strip())
     title_key = comparable(title) if title else ""
     author_keys = {comparable(a) for a in authors if a}
+    # a paragraph that is the headline or a byline again has at most a few letters more than the key (NFC
+    # composition, casefold expansions) and a little punctuation: only such paragraphs are compared
+    key_limit = 2 * max([len(title_key), *map(len, author_keys)]) + 40
     items = [clean(fold(p)) for p in paragraphs]
     items = [p for p in items if p and _WORD.search(p)]
     out: list[str] = []
@@ -162,7 +165,7 @@ def clean_paragraphs(paragraphs: list[str], *, title: str = "", authors: list[st
             continue
         if prefixes and p.startswith(prefixes):
             continue
-        if title_key or author_keys:
+        if (title_key or author_keys) and len(p) <= key_limit:  # far longer: not the headline again
             key = comparable(p)
             if (title_key and key == title_key) or key in author_keys:
                 continue

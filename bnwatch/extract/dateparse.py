@@ -27,6 +27,8 @@ from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bnwatch.textnorm import nfc
+
 DEFAULT_TZ = "Asia/Dhaka"
 log = logging.getLogger(__name__)
 _BN = "\u0980-\u09ff"
@@ -145,7 +147,7 @@ def _tz(tz: str | tzinfo | None) -> tzinfo:
 
 def prepare(text: str) -> str:
     """NFC, invisible characters out, Bengali digits → ASCII, visarga-as-colon → colon, spaces collapsed."""
-    text = unicodedata.normalize("NFC", text).translate(_CF).translate(_TRANS)
+    text = nfc(text).translate(_CF).translate(_TRANS)
     text = re.sub(r"[\u00a0\u2000-\u200a\u202f\u3000\s]+", " ", text)
     return text.replace("\u0983", ":").lower()
 

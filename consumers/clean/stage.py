@@ -14,7 +14,6 @@ from bnwatch.extract import (CHALLENGE, ERROR_PAGE, NO_TEXT, SECTION_FRONT, TOO_
                              extract_article)
 from bnwatch.outlets import Registry, default_registry
 from bnwatch.records import Article, RawPage, Record
-from bnwatch.textnorm import fold
 from consumers.stage import Drop
 
 HTTP_ERROR = "http_error"
@@ -61,8 +60,9 @@ class CleanStage:
         except NotAnArticle as exc:
             metrics.not_articles.labels(outlet, exc.reason).inc()
             raise Drop(f"not an article: {exc}") from None
-        title = fold(ex.title).strip()
-        paragraphs = [p for p in (fold(p).strip() for p in ex.paragraphs) if p]
+        # extraction's text fields are folded and trimmed already (bnwatch.extract.Extraction): not a second time
+        title = ex.title
+        paragraphs = [p for p in ex.paragraphs if p]
         article = Article(
             url=record.url,
             canonical_url=record.canonical_url or ex.canonical_url or record.url,
@@ -71,9 +71,9 @@ class CleanStage:
             paragraphs=paragraphs,
             published_at=ex.published_at,
             updated_at=ex.updated_at,
-            authors=[fold(a) for a in ex.authors],
-            section=fold(ex.section) if ex.section else None,
-            credited_source=fold(ex.credited_source) if ex.credited_source else None,
+            authors=list(ex.authors),
+            section=ex.section,
+            credited_source=ex.credited_source,
             language=ex.language or "bn",
             fetched_at=record.fetched_at,
             discovered_at=record.discovered_at,

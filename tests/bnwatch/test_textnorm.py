@@ -54,3 +54,23 @@ def test_hyphens_spaces_and_newlines():
 def test_ascii_digits_is_only_for_the_date_pass():
     assert ascii_digits("২০২৪ সালে ১১ জন") == "2024 সালে 11 জন"
     assert fold("২০২৪") == "২০২৪"
+
+
+def test_nfc_equals_unicodedata_on_bengali_strings():
+    """nfc's shortcuts (already NFC; only য় ড় ঢ় to decompose) return exactly what unicodedata.normalize returns."""
+    import random
+    import unicodedata
+
+    from bnwatch.textnorm import nfc
+
+    alphabet = ([chr(c) for c in range(0x980, 0xA00)] + list("ab é,।\u200c\u200d ")
+                + ["\u09df", "\u09dc", "\u09dd", "\u09bc", "\u09cd", "\u09be", "\u09c7", "\u09d7"] * 4)
+    rnd = random.Random(13)
+    changed = 0
+    for _ in range(50_000):
+        s = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 8)))
+        expected = unicodedata.normalize("NFC", s)
+        assert nfc(s) == expected, s.encode("unicode_escape")
+        changed += expected != s
+    assert changed > 1000  # the strings exercised the non-trivial paths
+    assert nfc("রাশিয়া") == "রাশিয\u09bcা"
