@@ -4,7 +4,8 @@ A dead letter carries the original bytes (base64) when the whole record fits und
 limit. Otherwise the original is kept beside it in the data directory by content hash,
 `<data_dir>/dead-letters/<stage>/<sha256>.bin` (written atomically), and the record names it (`value_file`,
 `value_sha256`, `value_size`, with topic, partition and offset as always), so it can still be replayed
-(`original_value`). Error text and traceback tail are bounded too, so the record's own size is.
+(`original_value`); a key longer than KEY_CHARS is cut in the record and kept whole the same way (`key_file`,
+`original_key`). Error text and traceback tail are bounded too, so the record's own size is.
 """
 
 from __future__ import annotations
@@ -96,6 +97,9 @@ def build_dead_letter(stage: str, message: Any, exc: BaseException, *, max_bytes
     }
     if key is not None and len(key) > KEY_CHARS:
         doc["key_truncated"] = True
+        if data_dir is not None:  # the whole key beside it, like an oversize value: replay sends it back intact
+            key_digest = keep_original(Path(data_dir) / DEAD_LETTERS_DIR / stage, message.key)
+            doc["key_file"] = f"{DEAD_LETTERS_DIR}/{stage}/{key_digest}.bin"
     budget = max_bytes - RECORD_OVERHEAD - len(record_key)
     if 4 * ((len(value) + 2) // 3) < budget:  # base64 alone fits: try the whole record
         doc["value"] = base64.b64encode(value).decode("ascii")
@@ -126,6 +130,22 @@ def original_value(doc: dict[str, Any], data_dir: str | Path | None) -> bytes:
     if doc.get("value_sha256") and hashlib.sha256(value).hexdigest() != doc["value_sha256"]:
         raise ValueError(f"dead letter original {path} does not match its SHA-256")
     return value
+
+
+def original_key(doc: dict[str, Any], data_dir: str | Path | None) -> bytes | None:
+    """The original key of a dead letter: from the record, or — when it was cut to fit (`key_truncated`) — from
+    the file it names. Raises ValueError when a cut key has no file to be read from."""
+    if not doc.get("key_truncated"):
+        return doc["key"].encode("utf-8") if doc.get("key") is not None else None
+    if not doc.get("key_file"):
+        raise ValueError("its key was cut to fit the record and no copy was kept")
+    if data_dir is None:
+        raise ValueError(f"dead letter keeps its key in {doc['key_file']}: no data directory given")
+    path = Path(data_dir) / doc["key_file"]
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ValueError(f"dead letter key {path}: {exc.strerror or exc}") from None
 
 
 def _encode(doc: dict[str, Any]) -> bytes:

@@ -19,7 +19,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from bnwatch.kafka_client import Connection, connection, make_producer
 from bnwatch.topics import Topics
-from bnwatch.dead_letters import original_value
+from bnwatch.dead_letters import original_key, original_value
 
 
 @dataclass
@@ -63,13 +63,11 @@ def replay_dead_letters(target: Connection, topics: Topics, stage: str, data_dir
             doc = json.loads(record.value)
             if not isinstance(doc, dict) or doc.get("kind") != "dead_letter" or not doc.get("topic"):
                 raise ValueError("not a bnwatch dead letter")
-            if doc.get("key_truncated"):
-                raise ValueError("its key was cut to fit the record")
+            key = original_key(doc, data_dir)
             value = original_value(doc, data_dir)
         except ValueError as exc:  # json.JSONDecodeError and binascii.Error are ValueErrors too
             report.problems.append(f"{where}: {exc}")
             continue
-        key = doc["key"].encode("utf-8") if doc.get("key") is not None else None
         originals.append((where, bool(doc.get("value_file")), doc["topic"], key, value))
     if not originals:
         return report

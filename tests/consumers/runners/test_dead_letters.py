@@ -12,7 +12,8 @@ import pytest
 
 from bnwatch.config import Settings
 from bnwatch.dead_letters import (ERROR_CHARS, KAFKA_DEFAULT_MAX_MESSAGE_BYTES, TRACEBACK_LINE_CHARS,
-                                            TRACEBACK_LINES, build_dead_letter, dead_letter_max_bytes, original_value)
+                                  TRACEBACK_LINES, build_dead_letter, dead_letter_max_bytes, original_key,
+                                  original_value)
 
 LIMIT = 64 * 1024
 
@@ -90,6 +91,21 @@ def test_error_text_traceback_and_key_are_bounded(tmp_path):
     assert lines[-1].startswith("ValueError: কক")
     assert len(doc["key"]) == 2048 and doc["key_truncated"] is True
     assert base64.b64decode(doc["value"]) == b"{}"
+    assert original_key(doc, tmp_path) == b"k" * 100_000  # kept whole beside it: replay sends the real key
+
+
+def test_a_cut_key_without_its_copy_is_an_error_not_a_wrong_key(tmp_path):
+    doc = json.loads(build_dead_letter("clean", Message(b"{}", key=b"k" * 5000), failure(), max_bytes=LIMIT,
+                                       data_dir=tmp_path))
+    assert original_key(doc, tmp_path) == b"k" * 5000
+    (tmp_path / doc["key_file"]).unlink()
+    with pytest.raises(ValueError, match="dead letter key"):
+        original_key(doc, tmp_path)
+    with pytest.raises(ValueError, match="no data directory"):
+        original_key(doc, None)
+    short = json.loads(build_dead_letter("clean", Message(b"{}", key=b"url"), failure(), max_bytes=LIMIT,
+                                         data_dir=tmp_path))
+    assert original_key(short, None) == b"url" and "key_file" not in short
 
 
 def test_the_limit_comes_from_one_setting():
