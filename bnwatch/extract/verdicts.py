@@ -83,6 +83,8 @@ def challenge_kind(head_lower: str, status: int = 200) -> str | None:
         for pattern, kind in CHALLENGE_TITLES:
             if pattern.match(title):
                 return kind
+    if status not in _BLOCK_STATUSES and "<article" in head_lower:
+        return None  # what a marker proves needs a page without <article> (below): skip the scans
     for marker, kind in CHALLENGE_MARKERS:
         if marker in head_lower:
             if status in _BLOCK_STATUSES or ("<article" not in head_lower
