@@ -57,6 +57,9 @@ _MONTHS = {fold(m): i for i, names in enumerate((
 _DATE = re.compile(r"(?<!\d)(\d{1,2})\s*(?:ই|লা|শে|এ)?\s*(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) +
                    r")(?![\u0980-\u09ff])")
 _NUMBER = re.compile(r"(?<![\d.,])\d[\d,.]*\d|(?<![\d.,])\d{2,}(?![\d.,])")
+#: when a text was written, not what it reports: clock times (a dateline's ০৭:৩৫) and calendar years are not
+#: figures of the story; day-and-month dates are kept apart (`dates`)
+_NOT_FIGURES = re.compile(r"(?<![\d.,])(?:\d{1,2}\s*:\s*\d{2}(?:\s*:\s*\d{2})?|(?:19|20)\d\d)(?!\d|[.,]\d)")
 
 
 def parse_time(value: str | None) -> datetime | None:
@@ -132,7 +135,8 @@ def extract(*, canonical_url: str, content_hash: str, outlet: str, url: str, tit
         day = int(m.group(1))
         if 1 <= day <= 31:
             dates.add((_MONTHS[m.group(2)], day))
-    numbers = {n.replace(",", "") for n in _NUMBER.findall(digits)}
+    figures = _NOT_FIGURES.sub(" ", _DATE.sub(" ", digits))
+    numbers = {n.replace(",", "") for n in _NUMBER.findall(figures)}
     mh = MinHash(num_perm=NUM_PERM, permutations=_PERMUTATIONS)  # the same (seeded) permutations, computed once
     mh.update_batch([s.encode("utf-8") for s in shingles])
     return Features(f"{canonical_url}#{content_hash}", canonical_url, content_hash, outlet, url, title,

@@ -131,3 +131,17 @@ def test_the_same_headline_over_different_texts_is_one_story_within_the_window_o
          "2026-08-15T18:00:00+06:00"),  # a year later: another year's message, another story
     ]))
     assert got["a"] == got["b"] != got["c"]
+
+
+def test_figures_are_what_a_story_reports_not_when_it_was_written():
+    """A dateline's clock, a year and a day-and-month date are not new figures (they made a same-event article
+    from another outlet an update); counts and amounts are."""
+    from consumers.stories.index import extract
+
+    def numbers(text):
+        return extract(canonical_url="u", content_hash="h", outlet="o", url="u", title="", texts=[text],
+                       published_at=None, discovered_at=None, entities=[]).numbers
+
+    assert numbers("৩০ নভেম্বর ২০২৪, ০৭:৩৫ পিএম | আপডেট: ৩০ নভেম্বর ২০২৪, ১১:০৫:১২") == set()
+    assert numbers("২০২৪ সালের জুনে চুক্তি হয়") == set()
+    assert numbers("১০,০০০ সেনা ও ৫০০টি ক্ষেপণাস্ত্র, ১২.৫ শতাংশ") == {"10000", "500", "12.5"}
