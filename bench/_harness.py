@@ -143,6 +143,26 @@ def start_kafka(run_dir: Path):
     return broker
 
 
+def pipeline_lag(bootstrap: str, prefix: str) -> int:
+    """Records every stage's consumer group has yet to commit on its input topic (0: the pipeline is idle)."""
+    from bnwatch.kafka_client import consumer_lag, make_admin
+    from bnwatch.topics import Topics
+
+    topics, admin = Topics(prefix), make_admin(bootstrap)
+    try:
+        return sum(sum(consumer_lag(bootstrap, f"{prefix}{s}", topics.stage_io(s)[0], admin=admin).values())
+                   for s in STAGES)
+    finally:
+        admin.close()
+
+
+def topic_records(bootstrap: str, topic: str) -> int:
+    """Records in a topic (end - earliest offsets): the lag of a group that never committed."""
+    from bnwatch.kafka_client import consumer_lag
+
+    return sum(consumer_lag(bootstrap, "bench-no-such-group", topic).values())
+
+
 # -- processes --------------------------------------------------------------------------------------------------
 
 class Procs:
