@@ -69,6 +69,11 @@ def in_chrome(el) -> bool:
 def element_paragraphs(el, *, skip_junk: bool = True) -> list[str]:
     """Paragraph texts of an lxml element: block elements and <br> break lines; scripts, styles, forms and
     (optionally) elements whose class/id says share/related/ad/comment are skipped."""
+    if len(el) == 0 and isinstance(el.tag, str):  # no children (most <p> of a body): its own text is all of it
+        if el.tag.lower().rsplit("}", 1)[-1] in SKIP:
+            return []
+        text = clean(el.text)
+        return [text] if text else []
     out: list[str] = []
     buf: list[str] = []
 

@@ -131,3 +131,26 @@ def test_the_drop_list_is_applied_once_and_rebuilds_the_meta_index(drop):
     p.drop(drop)  # once: the second call does not remove the next paragraph
     assert selectors.first_text(p.root, ".td-post-content > p") != first
     assert p.dropped == drop and p.meta("og:title") == f"{HEADLINE} | UKBDNEWS"
+
+
+def test_element_paragraphs_reads_a_childless_element_as_the_full_walk_does():
+    """The shortcut for elements without children gives what the walk over the tree gives."""
+    import lxml.html
+
+    from bnwatch.extract.text import element_paragraphs
+
+    doc = lxml.html.fromstring(
+        "<div><p>  এক\u00a0 বাক্য।  </p><p></p><script>var x;</script><p>দুই <b>তিন</b></p><h2>\n</h2>"
+        "<p class='share'>শেয়ার</p></div>")
+    for el in doc.iter():
+        walked = element_paragraphs(el) if len(el) else None
+        if walked is None:  # compare the shortcut against the walk over a copy that has a child to force it
+            import copy
+
+            twin = copy.deepcopy(el)
+            twin.append(lxml.html.fromstring("<span></span>"))
+            assert element_paragraphs(el) == element_paragraphs(twin), lxml.html.tostring(el)
+    assert element_paragraphs(doc.xpath("//p")[0]) == ["এক বাক্য।"]
+    assert element_paragraphs(doc.xpath("//script")[0]) == []
+    assert element_paragraphs(doc.xpath("//p")[1]) == []
+    assert element_paragraphs(doc.xpath("//p[@class='share']")[0]) == ["শেয়ার"]  # the root itself is never junk
