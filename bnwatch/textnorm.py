@@ -20,9 +20,10 @@ _SPACES = {ord(c): " " for c in "\u00a0\u202f\u3000" + "".join(chr(c) for c in r
 _NEWLINES = {ord("\r"): "\n", 0x2028: "\n", 0x2029: "\n", 0x85: "\n"}
 _TABLE = {**_DELETE, **_HYPHENS, **_SPACES, **_NEWLINES}
 _RUNS = re.compile(r"[ \t]+")
-# translate(_TABLE) over non-ASCII text walks a dict per character; most paragraphs hold none of these characters,
-# and one `in` scan per character is faster than a regex search (replacements never produce another key)
+# translate(_TABLE) over non-ASCII text walks a dict per character; most paragraphs hold none of these characters:
+# one class search finds out, then `in` + replace per character present (replacements never produce another key)
 _TABLE_PAIRS = tuple((chr(c), v or "") for c, v in _TABLE.items())
+_TABLE_CHARS = re.compile("[" + "".join(re.escape(chr(c)) for c in _TABLE) + "]")
 _BN_DIGITS = str.maketrans("০১২৩৪৫৬৭৮৯", "0123456789")
 
 #: Characters of Bengali news text (ASCII, Latin-1, Bengali, the danda, general punctuation, the rupee sign): a
@@ -31,7 +32,7 @@ _BN_DIGITS = str.maketrans("০১২৩৪৫৬৭৮৯", "0123456789")
 _NFC_RANGES = ((0x00, 0x100), (0x964, 0x966), (0x980, 0xA00), (0x2000, 0x2070), (0x20B9, 0x20BA))
 
 
-def _nfc_unsafe() -> re.Pattern[str]:
+def _nfc_unsafe() -> tuple[re.Pattern[str], tuple[str, ...]]:
     chars = [chr(c) for a, b in _NFC_RANGES for c in range(a, b)]
     # not stable under NFC on its own (য় U+09DF, U+2000 …), or decomposing to combining marks (Latin é …)
     unsafe = {c for c in chars if unicodedata.normalize("NFC", c) != c
@@ -49,12 +50,18 @@ def _nfc_unsafe() -> re.Pattern[str]:
                 continue
             if unicodedata.normalize("NFC", a + b) != a + b:
                 pairs.append(a + b)
-    outside = "".join(f"\\u{a:04x}-\\u{b - 1:04x}" for a, b in _NFC_RANGES)
-    return re.compile(f"[^{outside}]|[{''.join(re.escape(c) for c in sorted(unsafe))}]|"
-                      + "|".join(re.escape(p) for p in pairs))
+    # one negated class of the safe characters (a single class is a fast scan; an alternation is not), the few
+    # pairs as substrings
+    safe = "".join(re.escape(c) for c in chars if c not in unsafe)
+    return re.compile(f"[^{safe}]"), tuple(pairs)
 
 
-_NFC_UNSAFE = _nfc_unsafe()
+_NFC_UNSAFE_CHAR, _NFC_UNSAFE_PAIRS = _nfc_unsafe()
+
+
+def _maybe_not_nfc(text: str) -> bool:
+    """False when `text` is certainly NFC (see `_nfc_unsafe`)."""
+    return _NFC_UNSAFE_CHAR.search(text) is not None or any(pair in text for pair in _NFC_UNSAFE_PAIRS)
 
 
 #: য় ড় ঢ় as one code point: NFC *decomposes* them (composition exclusions), and they are what most Bengali pages
@@ -66,13 +73,13 @@ def nfc(text: str) -> str:
     """unicodedata.normalize("NFC", text), without the full normalisation pass for text that is NFC already
     (most Bengali text, once folded: CPython's quick check answers "maybe" for every া, so it always re-normalises)
     or that only needs its precomposed য় ড় ঢ় decomposed."""
-    if text.isascii() or not _NFC_UNSAFE.search(text):
+    if text.isascii() or not _maybe_not_nfc(text):
         return text
     decomposed = text
     for precomposed, pair in _EXCLUSIONS:
         if precomposed in decomposed:
             decomposed = decomposed.replace(precomposed, pair)
-    if decomposed is not text and not _NFC_UNSAFE.search(decomposed):
+    if decomposed is not text and not _maybe_not_nfc(decomposed):
         return decomposed  # canonically equivalent to `text` and NFC: what normalize would return
     return unicodedata.normalize("NFC", text)
 
@@ -92,9 +99,10 @@ def fold(text: str, *, bijoy: bool = True) -> str:
         text = text.replace(_KHANDA_TA_LEGACY, "\u09ce")
     if bijoy and ("ø" in text or "¦" in text or "æ" in text or "¨" in text):
         text = repair_bijoy_residue(text)
-    for ch, replacement in _TABLE_PAIRS:
-        if ch in text:
-            text = text.replace(ch, replacement)
+    if _TABLE_CHARS.search(text):  # one class scan; most paragraphs hold none of them
+        for ch, replacement in _TABLE_PAIRS:
+            if ch in text:
+                text = text.replace(ch, replacement)
     # a run of one space is replaced by one space: only tabs and double spaces change anything
     if "\t" in text or "  " in text:
         text = _RUNS.sub(" ", text)

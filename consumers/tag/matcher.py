@@ -128,10 +128,6 @@ LEAD_SENTENCES = 3
 LEAD_CHARS = 400
 
 
-def _as_is(text: str) -> str:
-    return text
-
-
 def _sentence_starts(text: str) -> list[int]:
     starts = [0]
     for m in _SENTENCE_END.finditer(text):
@@ -173,22 +169,20 @@ class Matcher:
         self._chrome_prefix = max((len(c) for c in self._chrome), default=0)
 
     # -- text preparation -----------------------------------------------------------------------------------------
-    def units(self, title: str, paragraphs: list[str], *, folded: bool = False) -> tuple[list[Unit], int | None]:
+    def units(self, title: str, paragraphs: list[str]) -> tuple[list[Unit], int | None]:
         """Fold, split paragraphs into lines, strip page chrome (related-headline lists), and cut every line into
         its sentences: one unit a sentence, so where an outlet breaks its paragraphs (one paragraph, one sentence a
         paragraph) changes nothing the rules see. The lead is the first LEAD_SENTENCES sentences (up to
-        LEAD_CHARS), from the first one that reads as prose (a datelined 'ঢাকা, ২৯ নভেম্বর' line is not).
-        `folded`: the text is folded already (an Article from the clean stage): fold is idempotent, so skip it."""
+        LEAD_CHARS), from the first one that reads as prose (a datelined 'ঢাকা, ২৯ নভেম্বর' line is not)."""
         units: list[Unit] = []
-        fold_ = _as_is if folded else fold
-        t = fold_(title or "").strip()
+        t = fold(title or "").strip()
         units.append(Unit(0, "title", None, 0, t, lower_ascii(t)))
         cut_at: int | None = None
         lead_started = False
         lead_sentences = lead_chars = 0
         have_text = False
         for p_index, paragraph in enumerate(paragraphs or []):
-            folded_text = fold_(paragraph or "")
+            folded_text = fold(paragraph or "")
             stop = False
             pos = 0
             sentence_base = 0
@@ -256,8 +250,8 @@ class Matcher:
                         break
                 yield item, start, form_end, tail.end()
 
-    def tag(self, title: str, paragraphs: list[str], *, folded: bool = False) -> TagResult:
-        units, cut_at = self.units(title, paragraphs, folded=folded)
+    def tag(self, title: str, paragraphs: list[str]) -> TagResult:
+        units, cut_at = self.units(title, paragraphs)
         candidates: list[tuple[Unit, Concept, Variant, int, int, int]] = []
         negatives: list[Mark] = []
         topics: list[Mark] = []

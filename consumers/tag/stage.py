@@ -37,7 +37,7 @@ class TagStage:
     def process(self, record: Record) -> list[Record]:
         if not isinstance(record, Article):
             raise TypeError(f"tag: expected an Article, got {type(record).__name__}")
-        tag = self.matcher.tag(record.title, list(record.paragraphs), folded=True)  # the clean stage folded it
+        tag = self.matcher.tag(record.title, list(record.paragraphs))
         results = evaluate_all(self.rules, tag, record.outlet)
         entities = [e.to_dict() for e in tag.entities if self.include_other or e.side != "OTHER"]
         return [dataclasses.replace(record, entities=entities, rules=[r.to_dict() for r in results])]
