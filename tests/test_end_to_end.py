@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.alerts import missing_alerts
+from tests.processes import stop_processes
 
 from bnwatch.app.receiver import WebhookReceiver
 from devtools.replay.server import ReplayServer
@@ -95,14 +96,7 @@ def test_replay_to_subscriber_over_kafka_with_consumer_kills(kafka_bootstrap, to
         start("notify", 1)
         time.sleep(8)
     finally:
-        for p in procs.values():
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-        for p in procs.values():
-            try:
-                p.wait(20)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop_processes(procs.values())
         replay.stop()
         receiver.stop()
 

@@ -22,6 +22,7 @@ import pytest
 from bnwatch.app.receiver import WebhookReceiver
 from devtools.replay.listed import article_url, listed_sites, resolve_outlets, write_registry
 from devtools.replay.server import ReplayServer
+from tests.processes import stop_processes
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
@@ -84,14 +85,7 @@ def test_belousov_event_gives_one_alert_and_the_negative_none(kafka_bootstrap, t
             quiet = quiet + 1 if done else 0
             time.sleep(1)
     finally:
-        for p in procs.values():
-            if p.poll() is None:
-                p.terminate()
-        for p in procs.values():
-            try:
-                p.wait(20)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop_processes(procs.values())
         replay.stop()
         receiver.stop()
 
