@@ -25,7 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-STAGES = ("clean", "tag", "stories", "notify")
+from bnwatch.topology import stage_names  # noqa: E402
+
+STAGES = stage_names()  # the topology declared once (bnwatch/topology.py)
 
 
 def free_port() -> int:

@@ -22,10 +22,11 @@ from pathlib import Path
 
 import pytest
 
+from bnwatch.topology import stage_names
 from tests.alerts import missing_alerts
 
 ROOT = Path(__file__).resolve().parents[2]
-STAGES = ("clean", "tag", "stories", "notify")
+STAGES = stage_names()  # the topology declared once (bnwatch/topology.py)
 
 
 # -- small helpers -----------------------------------------------------------------------------------------------
