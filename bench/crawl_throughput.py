@@ -18,7 +18,9 @@ process), alternating bare / bnwatch for `--rounds` rounds so a change in machin
            same pages.
 Time = spider_opened → spider_closed (bnwatch's includes the final producer flush: every page acknowledged).
 
-Prints a markdown table and writes bench/results/crawl_throughput.md.
+Prints a markdown table and adds it as a new section at the top of bench/results/crawl_throughput.md (under the
+file's summary, above the earlier runs, which stay; `--no-write` only prints). The bnwatch row also gives the
+crawler's CPU per 1000 pages split by thread (the reactor; kafka-python's network thread; the rest).
 CRAWLBENCH_PROFILE=<prefix> also writes a cProfile of each bnwatch worker's reactor thread to <prefix>.<pid>.pstats.
 """
 
@@ -37,7 +39,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _harness import ROOT, cpu_seconds, loadavg, seed_texts, start_kafka, write_result  # noqa: E402
+from _harness import ROOT, cpu_seconds, loadavg, seed_texts, start_kafka  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results" / "crawl_throughput.md"
 
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
@@ -45,16 +49,42 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 4
 
 # -- workers (run in their own process) -------------------------------------------------------------------------
 
+def thread_cpu() -> dict[str, float]:
+    """CPU seconds so far of this process's threads: the reactor (main) thread, kafka-python's network threads, the
+    other Python threads, and tasks Python no longer lists (a thread that is ending, e.g. the producer's)."""
+    import threading
+
+    kinds = {t.native_id: ("reactor" if t is threading.main_thread() else
+                           "kafka" if t.name.startswith("kafka-python") else "other") for t in threading.enumerate()}
+    out = {"reactor": 0.0, "kafka": 0.0, "other": 0.0, "ending": 0.0}
+    tick = os.sysconf("SC_CLK_TCK")
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the thread ended meanwhile
+            continue
+        out[kinds.get(int(task.name), "ending")] += (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
 def _timing(crawler, out: dict) -> None:
     from scrapy import signals
 
     def opened(spider):
         out["t0"] = time.perf_counter()
         out["c0"] = time.process_time()
+        out["threads0"] = thread_cpu()
 
     def closed(spider, reason):
         out["t1"] = time.perf_counter()
         out["c1"] = time.process_time()
+        # kafka-python's network thread has ended, or is ending, by now (the pipeline closed the sink): it is what
+        # the reactor and the other Python threads do not account for
+        now, then = thread_cpu(), out.pop("threads0")
+        reactor = now["reactor"] - then["reactor"]
+        other = max(0.0, now["other"] - then["other"])
+        out["threads"] = {"reactor": reactor, "other": other,
+                          "kafka": max(0.0, out["c1"] - out["c0"] - reactor - other)}
         out["reason"] = reason
         out["stats"] = {k: v for k, v in crawler.stats.get_stats().items()
                         if isinstance(v, (int, float)) and ("count" in k or "status" in k)}
@@ -184,6 +214,7 @@ def main() -> int:
     ap.add_argument("--articles", type=int, default=3000)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--note", default="")
+    ap.add_argument("--no-write", action="store_true", help=f"print the table only, do not add it to {RESULTS}")
     ap.add_argument("--proposed", action="store_true",
                     help="also measure bnwatch with the proposed settings/seen-store fixes (a third row)")
     ap.add_argument("--worker", choices=["bare", "bnwatch", "proposed"], help=argparse.SUPPRESS)
@@ -234,8 +265,9 @@ def main() -> int:
                 res["load"] = loadavg()
                 results[kind].append(res)
                 print(f"round {r} {kind}: {res['pages']} pages in {res['t1'] - res['t0']:.1f} s"
-                      f" ({res['pages'] / (res['t1'] - res['t0']):.0f}/s), crawler CPU {res['c1'] - res['c0']:.1f} s,"
-                      f" replay CPU {replay_cpu:.1f} s, load {res['load']}", flush=True)
+                      f" ({res['pages'] / (res['t1'] - res['t0']):.0f}/s), crawler CPU {res['c1'] - res['c0']:.1f} s"
+                      f" ({_per_1000(res):.2f} s per 1000 pages{_split(res)}), replay CPU {replay_cpu:.1f} s,"
+                      f" load {res['load']}", flush=True)
     finally:
         broker.stop()
         replay.stop()
@@ -269,7 +301,15 @@ def main() -> int:
         lines.append(f"| bnwatch + proposed fixes (WARN_ON_GENERATOR_RETURN_VALUE=False; seen-store"
                      f" synchronous=NORMAL) | {pp} | {pw:.1f} | {pp / pw:.0f} | {1000 * pc / pp:.1f} | {prc:.1f} |"
                      f" {(pp / pw) / (bp / bw):.2f} |")
+    split = {part: 1000 * sum(r["threads"][part] for r in results["bnwatch"]) / np_
+             for part in ("reactor", "kafka", "other")}
     lines += [
+        "",
+        f"bnwatch crawler CPU per 1000 pages by thread: reactor {split['reactor']:.2f} s, kafka-python's network"
+        f" thread {split['kafka']:.2f} s, other threads {split['other']:.2f} s. Per round, bare / bnwatch CPU per"
+        " 1000 pages: "
+        + ", ".join(f"{_per_1000(b):.2f} / {_per_1000(n):.2f}" for b, n in zip(results["bare"], results["bnwatch"]))
+        + ".",
         "",
         "Per round: " + "; ".join(f"{k} r{i}: {r['pages']} pages {r['pages'] / (r['t1'] - r['t0']):.0f}/s"
                                  f" (load {r['load']})" for k in kinds
@@ -278,8 +318,33 @@ def main() -> int:
     text = "\n".join(lines) + "\n"
     print()
     print(text)
-    write_result("crawl_throughput", text)
+    if not args.no_write:
+        add_section(RESULTS, f"Run of {time.strftime('%Y-%m-%d %H:%M %Z')} (load average {load0} at start)", text)
     return 0
+
+
+def _per_1000(res: dict) -> float:
+    return 1000 * (res["c1"] - res["c0"]) / max(1, res["pages"])
+
+
+def _split(res: dict) -> str:
+    t = res.get("threads")
+    if not t:
+        return ""
+    pages = max(1, res["pages"])
+    return f": reactor {1000 * t['reactor'] / pages:.2f}, kafka {1000 * t['kafka'] / pages:.2f}"
+
+
+def add_section(path: Path, title: str, text: str) -> None:
+    """`text` as a new "## title" section above the first section of `path` (under its heading and summary); the
+    earlier sections stay."""
+    old = (path.read_text(encoding="utf-8") if path.exists() else
+           "# Crawl throughput: bnwatch → Kafka vs a bare Scrapy spider\n")
+    section = f"## {title}\n\n{text}\n"
+    at = old.find("\n## ")
+    new = old.rstrip("\n") + "\n\n" + section if at < 0 else old[:at + 1] + section + old[at + 1:]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(new, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,13 @@ are written in one transaction per `batch_size` acknowledgements or `batch_inter
 stores the discovery validators) never runs ahead of the seen-store. Any read or write of a URL whose mark is
 queued writes the queue first. A crash loses at most the queued marks: those pages are fetched and published
 again, never lost (at-least-once).
+
+Rows read are remembered (the last `read_cache_size` of them, oldest forgotten first): the crawler reads an
+article's row when it decides to fetch it (`needs_fetch`), to ask conditionally (`get`) and to compare the fetched
+content (`content_unchanged`), and the last two are answered from memory. Every write through the store forgets
+the rows it changes (marks when written, `touch`, `alias`, a re-based fingerprint, `advance_recheck`), so a
+remembered row is the row on disk; this holds because the store is the only writer of its file (one crawler per
+data dir). A URL found not to need fetching is not remembered.
 """
 
 from __future__ import annotations
@@ -73,6 +80,12 @@ class _Expected:
     aliases: tuple[str, ...] = ()
 
 
+_NOT_READ = object()
+#: rows remembered by a SeenStore (module docstring): enough for every article scheduled but not yet parsed
+READ_CACHE_SIZE = 8192
+_SELECT_ROW = ("SELECT url, stamp, body_hash, fingerprint, etag, last_modified, outlet, first_published,"
+               " last_published, recheck_at, recheck_stage FROM seen WHERE url=?")
+
 Listener = Callable[[str, tuple[str, ...]], None]
 BatchListener = Callable[[list[tuple[str, tuple[str, ...]]]], None]
 
@@ -86,7 +99,7 @@ _UPSERT = (
 
 class SeenStore:
     def __init__(self, path: str | Path, recheck_after: Iterable[float] = DEFAULT_RECHECK_AFTER, *,
-                 batch_size: int = 64, batch_interval: float = 0.1):
+                 batch_size: int = 64, batch_interval: float = 0.1, read_cache_size: int = READ_CACHE_SIZE):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
@@ -116,6 +129,8 @@ class SeenStore:
         self._heard: list[tuple[str, tuple[str, ...]]] = []  # (url, aliases) for the listeners, same order
         self._wake = threading.Condition(self._lock)
         self._flusher: threading.Thread | None = None
+        self.read_cache_size = max(0, int(read_cache_size))
+        self._rows: dict[str, SeenRow | None] = {}  # url -> its row as last read (None: no row); insertion order
 
     @staticmethod
     def body_hash(body: bytes) -> str:
@@ -125,27 +140,45 @@ class SeenStore:
     def get(self, url: str) -> SeenRow | None:
         self._settle(url)
         with self._lock:
-            row = self._db.execute(
-                "SELECT url, stamp, body_hash, fingerprint, etag, last_modified, outlet, first_published,"
-                " last_published, recheck_at, recheck_stage FROM seen WHERE url=?", (url,)).fetchone()
-        return SeenRow(*row) if row else None
+            return self._row(url)
 
     def needs_fetch(self, url: str, stamp: str | None) -> bool:
         """True for a URL never published, or one whose discovery stamp differs from the one recorded."""
         self._settle(url)
         with self._lock:
-            row = self._db.execute("SELECT stamp FROM seen WHERE url=?", (url,)).fetchone()
-        if row is None:
-            return True
-        # a stamp where none was recorded (first published from a stampless listing) is fetched once,
-        # conditionally, so the stamp gets recorded
-        return stamp is not None and stamp != row[0]
+            row = self._row(url)
+            if row is None:
+                return True
+            # a stamp where none was recorded (first published from a stampless listing) is fetched once,
+            # conditionally, so the stamp gets recorded
+            needed = stamp is not None and stamp != row.stamp
+            if not needed:
+                self._rows.pop(url, None)  # not fetched: nobody asks again soon
+            return needed
 
     def is_unchanged(self, url: str, body: bytes) -> bool:
-        self._settle(url)
-        with self._lock:
-            row = self._db.execute("SELECT body_hash FROM seen WHERE url=?", (url,)).fetchone()
-        return row is not None and row[0] == self.body_hash(body)
+        row = self.get(url)
+        return row is not None and row.body_hash == self.body_hash(body)
+
+    def _row(self, url: str) -> SeenRow | None:
+        """(with the lock held) `url`'s row, from memory when it was read since it was last written."""
+        rows = self._rows
+        row = rows.get(url, _NOT_READ)
+        if row is _NOT_READ:
+            found = self._db.execute(_SELECT_ROW, (url,)).fetchone()
+            row = SeenRow(*found) if found else None
+            if self.read_cache_size:
+                if len(rows) >= self.read_cache_size:
+                    del rows[next(iter(rows))]
+                rows[url] = row
+        return row
+
+    def _forget_rows(self, urls: Iterable[str]) -> None:
+        """(with the lock held) Rows about to change on disk are read again next time."""
+        rows = self._rows
+        if rows:
+            for u in urls:
+                rows.pop(u, None)
 
     def content_unchanged(self, url: str, fingerprint: str | None, body: bytes) -> bool:
         """True when `url` was published with this content: same fingerprint when both have one, else the same
@@ -171,6 +204,7 @@ class SeenStore:
         """Replace a fingerprint of another algorithm version by the current one (see content_unchanged)."""
         with self._lock:
             if not self._closed:
+                self._forget_rows((url,))
                 self._db.execute("UPDATE seen SET fingerprint=? WHERE url=? AND fingerprint=?", (new, url, old))
 
     def count(self) -> int:
@@ -250,6 +284,7 @@ class SeenStore:
         if self._closed:
             return []
         rows, heard = list(self._queued.values()), self._heard
+        self._forget_rows(self._queued)
         self._db.execute("BEGIN")
         try:
             self._db.executemany(_UPSERT, rows)
@@ -299,6 +334,7 @@ class SeenStore:
         with self._lock:
             if self._closed:
                 return
+            self._forget_rows((url,))
             self._db.execute(
                 "UPDATE seen SET stamp=COALESCE(?, stamp), etag=COALESCE(?, etag),"
                 " last_modified=COALESCE(?, last_modified) WHERE url=?", (stamp, etag, last_modified, url))
@@ -310,6 +346,7 @@ class SeenStore:
         with self._lock:
             if self._closed:
                 return False
+            self._forget_rows((url,))
             cur = self._db.execute(
                 "INSERT INTO seen(url, stamp, body_hash, first_published, last_published, outlet, fingerprint, etag,"
                 " last_modified, recheck_at, recheck_stage) SELECT ?, ?, body_hash, first_published, last_published,"
@@ -337,6 +374,7 @@ class SeenStore:
         with self._lock:
             if self._closed:
                 return None
+            self._forget_rows((url,))
             row = self._db.execute("SELECT first_published, recheck_stage FROM seen WHERE url=?", (url,)).fetchone()
             if row is None:
                 return None
@@ -358,6 +396,7 @@ class SeenStore:
                 return
             heard = self._write_queued()
             self._closed = True
+            self._rows.clear()
             self._wake.notify_all()
             self._db.close()
         self._tell(heard)

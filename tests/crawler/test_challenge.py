@@ -53,3 +53,55 @@ def test_challenge_titles_are_recognised_on_both_sides(title):
     kinds = {kind for pattern, kind in CHALLENGE_TITLES if pattern.match(title.lower())}
     assert len(kinds) == 1 and challenge_reason(200, page.encode()) in kinds
     assert page_verdict(page) == CHALLENGE
+
+
+def _article_response(body: bytes, status: int = 200):
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+
+    url = "https://www.banglanews24.com/national/news/bd/1"
+    request = Request(url, meta={"outlet": "banglanews24", "article_url": url})
+    return HtmlResponse(url, status=status, body=body, request=request)
+
+
+@pytest.mark.parametrize("checked", [False, True])
+def test_the_spider_reads_a_200_for_challenges_only_when_the_middleware_did_not(tmp_path, monkeypatch, checked):
+    """A 200 that reaches the spider was read by ChallengeMiddleware when the crawl has it (a challenge is marked in
+    request.meta, as the crawl test shows); without the middleware the spider reads the page itself."""
+    from bnwatch.outlets import default_registry
+    from crawler.middlewares.health import ChallengeMiddleware
+    from crawler.seen import SeenStore
+    from crawler.spiders import outlets as spider_module
+
+    reads = []
+    monkeypatch.setattr(spider_module, "challenge_reason",
+                        lambda status, page: reads.append(status) or challenge_reason(status, page))
+    store = SeenStore(tmp_path / "seen.sqlite")
+    spider = spider_module.OutletsSpider(registry=default_registry(), seen=store)
+    spider.challenges_checked = checked
+
+    def crawl(body: bytes) -> list:
+        response = _article_response(body)
+        if checked:
+            ChallengeMiddleware().process_response(response.request, response)
+        return list(spider.parse_article(response))
+
+    article = real_page("ukbdnews/article_2020-08_23646.html").read_bytes()
+    challenge = real_page("banglanews24/cloudflare_challenge_opinion.html").read_bytes()
+    assert [p.body for p in crawl(article)] == [article]
+    assert crawl(challenge) == [], "a challenge page is never published"
+    assert reads == ([] if checked else [200, 200])
+    store.close()
+
+
+def test_the_project_crawl_has_the_challenge_middleware():
+    from scrapy.settings import Settings
+
+    from crawler import settings as project
+    from crawler.spiders.outlets import _challenge_middleware_enabled
+
+    settings = Settings()
+    settings.setmodule(project)
+    assert _challenge_middleware_enabled(settings)
+    settings.set("DOWNLOADER_MIDDLEWARES", {"crawler.middlewares.health.ChallengeMiddleware": None})
+    assert not _challenge_middleware_enabled(settings)
