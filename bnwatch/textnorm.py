@@ -97,16 +97,19 @@ def fold(text: str, *, bijoy: bool = True) -> str:
         text = text.replace("\r\n", "\n")
     if _KHANDA_TA_LEGACY in text:
         text = text.replace(_KHANDA_TA_LEGACY, "\u09ce")
+    joined = False  # characters removed or inserted: the neighbours they separated may compose now (ে‌া → ো)
     if bijoy and ("ø" in text or "¦" in text or "æ" in text or "¨" in text):
         text = repair_bijoy_residue(text)
+        joined = True
     if _TABLE_CHARS.search(text):  # one class scan; most paragraphs hold none of them
         for ch, replacement in _TABLE_PAIRS:
             if ch in text:
                 text = text.replace(ch, replacement)
+        joined = True
     # a run of one space is replaced by one space: only tabs and double spaces change anything
     if "\t" in text or "  " in text:
         text = _RUNS.sub(" ", text)
-    return text
+    return nfc(text) if joined else text  # so fold(fold(x)) == fold(x): stored text is NFC
 
 
 def ascii_digits(text: str) -> str:

@@ -74,3 +74,11 @@ def test_nfc_equals_unicodedata_on_bengali_strings():
         changed += expected != s
     assert changed > 1000  # the strings exercised the non-trivial paths
     assert nfc("রাশিয়া") == "রাশিয\u09bcা"
+
+
+def test_fold_is_idempotent_when_a_removed_character_separated_two_that_compose():
+    """ে ZWNJ া: NFC first keeps them apart, removing the ZWNJ joins them; the result must still be NFC."""
+    for text in ("কে\u200cাথায়", "কে\u00adাথায়", "ে\u200dৗ", "ভøাদিমির"):
+        once = fold(text)
+        assert fold(once) == once and unicodedata.is_normalized("NFC", once), text.encode("unicode_escape")
+    assert fold("কে\u200cাথায়") == unicodedata.normalize("NFC", "কোথায়")
