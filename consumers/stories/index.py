@@ -57,9 +57,15 @@ _MONTHS = {fold(m): i for i, names in enumerate((
 _DATE = re.compile(r"(?<!\d)(\d{1,2})\s*(?:ই|লা|শে|এ)?\s*(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) +
                    r")(?![\u0980-\u09ff])")
 _NUMBER = re.compile(r"(?<![\d.,])\d[\d,.]*\d|(?<![\d.,])\d{2,}(?![\d.,])")
-#: when a text was written, not what it reports: clock times (a dateline's ০৭:৩৫) and calendar years are not
-#: figures of the story; day-and-month dates are kept apart (`dates`)
-_NOT_FIGURES = re.compile(r"(?<![\d.,])(?:\d{1,2}\s*:\s*\d{2}(?:\s*:\s*\d{2})?|(?:19|20)\d\d)(?!\d|[.,]\d)")
+#: when a text was written, not what it reports: clock times (a dateline's ০৭:৩৫ or ০৭ঃ৩৫), years of a date or
+#: of "… সালে", and day-and-month dates (kept apart as `dates`) are not figures of the story; "২০০০ সেনা" is
+_MONTH_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_NOT_FIGURES = re.compile(
+    r"(?<![\d.,])\d{1,2}\s*[:\u0983]\s*\d{2}(?:\s*[:\u0983]\s*\d{2})?(?!\d|[.,]\d)"  # clock
+    r"|(?<![\d.,])(?:19|20)\d\d(?=\s*(?:সাল|সনে|খ্রি))"  # ২০২৪ সালে
+    rf"|(?:{_MONTH_NAMES})\s*,?\s*(?:19|20)\d\d(?!\d|[.,]\d)")  # নভেম্বর ২০২৪ (a date without its day)
+#: a day-and-month date with the year that may follow it, taken out before figures are counted
+_DATE_YEAR = re.compile(_DATE.pattern + r"(?:\s*,?\s*(?:19|20)\d\d(?!\d|[.,]\d))?")
 
 
 def parse_time(value: str | None) -> datetime | None:
@@ -135,7 +141,7 @@ def extract(*, canonical_url: str, content_hash: str, outlet: str, url: str, tit
         day = int(m.group(1))
         if 1 <= day <= 31:
             dates.add((_MONTHS[m.group(2)], day))
-    figures = _NOT_FIGURES.sub(" ", _DATE.sub(" ", digits))
+    figures = _NOT_FIGURES.sub(" ", _DATE_YEAR.sub(" ", digits))  # the whole date first, then what is left
     numbers = {n.replace(",", "") for n in _NUMBER.findall(figures)}
     mh = MinHash(num_perm=NUM_PERM, permutations=_PERMUTATIONS)  # the same (seeded) permutations, computed once
     mh.update_batch([s.encode("utf-8") for s in shingles])

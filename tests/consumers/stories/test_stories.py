@@ -143,5 +143,7 @@ def test_figures_are_what_a_story_reports_not_when_it_was_written():
                        published_at=None, discovered_at=None, entities=[]).numbers
 
     assert numbers("৩০ নভেম্বর ২০২৪, ০৭:৩৫ পিএম | আপডেট: ৩০ নভেম্বর ২০২৪, ১১:০৫:১২") == set()
-    assert numbers("২০২৪ সালের জুনে চুক্তি হয়") == set()
+    assert numbers("২০২৪ সালের জুনে চুক্তি হয়, জুন ২০২৪") == set()
+    assert numbers("ঢাকা, ০৭ঃ৩৫ পিএম") == set()  # the visarga written for the colon
     assert numbers("১০,০০০ সেনা ও ৫০০টি ক্ষেপণাস্ত্র, ১২.৫ শতাংশ") == {"10000", "500", "12.5"}
+    assert numbers("২০০০ সেনা পাঠানো হয়েছে") == {"2000"}  # a count, not a year
