@@ -143,9 +143,12 @@ def original_key(doc: dict[str, Any], data_dir: str | Path | None) -> bytes | No
         raise ValueError(f"dead letter keeps its key in {doc['key_file']}: no data directory given")
     path = Path(data_dir) / doc["key_file"]
     try:
-        return path.read_bytes()
+        key = path.read_bytes()
     except OSError as exc:
         raise ValueError(f"dead letter key {path}: {exc.strerror or exc}") from None
+    if hashlib.sha256(key).hexdigest() != path.stem:  # kept by content hash (keep_original)
+        raise ValueError(f"dead letter key {path} does not match its SHA-256")
+    return key
 
 
 def _encode(doc: dict[str, Any]) -> bytes:

@@ -1,10 +1,10 @@
 """`bnwatch dead-letters replay STAGE`: send a stage's dead letters back to the topic they came from, so the
-stage tries them again (after a fix). The original bytes are byte-identical to what failed: from the record, or
-from the file under the data directory that the record names when it did not fit (bnwatch.dead_letters).
+stage tries them again (after a fix). The original key and bytes are byte-identical to what failed: from the
+record, or from the files under the data directory that the record names when they did not fit (bnwatch.dead_letters).
 
 Every record of the dead-letter topic is replayed, oldest first; the stages downstream are idempotent, so a record
-replayed twice does no harm. A dead letter whose original cannot be recovered (file missing or changed, key cut)
-is reported, never sent in part.
+replayed twice does no harm. A dead letter whose original cannot be recovered (a value or key file missing or
+changed, a key cut with no copy kept) is reported, never sent in part.
 """
 
 from __future__ import annotations

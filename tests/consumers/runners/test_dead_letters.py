@@ -98,6 +98,9 @@ def test_a_cut_key_without_its_copy_is_an_error_not_a_wrong_key(tmp_path):
     doc = json.loads(build_dead_letter("clean", Message(b"{}", key=b"k" * 5000), failure(), max_bytes=LIMIT,
                                        data_dir=tmp_path))
     assert original_key(doc, tmp_path) == b"k" * 5000
+    (tmp_path / doc["key_file"]).write_bytes(b"k" * 4999)
+    with pytest.raises(ValueError, match="does not match its SHA-256"):
+        original_key(doc, tmp_path)
     (tmp_path / doc["key_file"]).unlink()
     with pytest.raises(ValueError, match="dead letter key"):
         original_key(doc, tmp_path)
