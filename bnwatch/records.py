@@ -198,8 +198,9 @@ class RawPage(Record):
 
 @dataclass(frozen=True)
 class Article(Record):
-    """A cleaned article; after the tag stage it also carries entities and matched rules. Its text fields are
-    folded (bnwatch.textnorm.fold) by the clean stage, and later stages rely on it."""
+    """A cleaned article; after the tag stage it also carries entities and matched rules. The clean stage stores
+    its text fields folded (bnwatch.textnorm.fold); the tag and stories stages fold again all the same, so an
+    Article from any other producer is matched alike."""
 
     kind: ClassVar[str] = "article"
     url: str

@@ -94,11 +94,11 @@ class KafkaSink:
     PRODUCER_CONFIG = {"linger_ms": 100}
 
     def __init__(self, bootstrap, topic: str, dead_letter_topic: str | None = None, data_dir: Path | None = None,
-                 max_bytes: int | None = None, producer_config: dict | None = None):
+                 max_bytes: int | None = None):
         from bnwatch.kafka_client import MAX_MESSAGE_BYTES, BoundedProducer, make_producer
 
         self.topic = topic
-        config = {**self.PRODUCER_CONFIG, **(producer_config or {})}
+        config = dict(self.PRODUCER_CONFIG)
         # built from the bootstrap string or Settings so it can replace a producer that a failed batch left unusable
         self.producer = BoundedProducer(lambda: make_producer(bootstrap, **config))
         self._target = bootstrap

@@ -22,13 +22,14 @@ import pytest
 from bnwatch.app.receiver import WebhookReceiver
 from devtools.replay.listed import article_url, listed_sites, resolve_outlets, write_registry
 from devtools.replay.server import ReplayServer
+from bnwatch.topology import stage_names
 from tests.processes import stop_processes
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]  # crawl 90 s + idle 60 s + stops, with room
 
 ROOT = Path(__file__).resolve().parents[1]
 SET = ROOT / "tests/fixtures/labelled/rnk/items.jsonl"
-STAGES = ("clean", "tag", "stories", "notify")
+STAGES = stage_names()  # the topology declared once
 BELOUSOV = ("rnk-seed-000", "rnk-seed-003")
 NEGATIVE = "rnk-iamaber_jugantor_2024-08-12_13#683"  # "রুশ সীমান্তে বাড়ছে ঝুঁকি": Kursk, no North Korean party
 

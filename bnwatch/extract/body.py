@@ -124,9 +124,9 @@ def clean_paragraphs(paragraphs: list[str], *, title: str = "", authors: list[st
     prefixes = tuple(fold(b).strip() for b in boilerplate if b and b.strip())
     title_key = comparable(title) if title else ""
     author_keys = {comparable(a) for a in authors if a}
-    # a paragraph that is the headline or a byline again has at most a few letters more than the key (NFC
-    # composition, casefold expansions) and a little punctuation: only such paragraphs are compared
-    key_limit = 2 * max([len(title_key), *map(len, author_keys)]) + 40
+    # a paragraph that is the headline or a byline again is about as long as they are: compare only those (the
+    # texts, not their keys — a key drops vowel signs and viramas, which Python's \W counts as non-word)
+    key_limit = 2 * max([len(title), *(len(a) for a in authors if a)]) + 40
     items = [clean(fold(p)) for p in paragraphs]
     items = [p for p in items if p and _WORD.search(p)]
     out: list[str] = []

@@ -11,7 +11,7 @@ from .decode import DecodeResult
 @dataclass
 class Extraction:
     """Text fields (title, paragraphs, authors, section, credited_source) are folded (bnwatch.textnorm.fold) and
-    trimmed: the clean stage stores them as they are (tests/extract/test_extraction_folded.py holds it)."""
+    trimmed: the clean stage stores them as they are (tests/bnwatch/test_extraction_folded.py holds it)."""
 
     url: str | None
     canonical_url: str | None

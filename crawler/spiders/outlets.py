@@ -439,7 +439,7 @@ class OutletsSpider(scrapy.Spider):
         if reason is None and response.status not in (304, *GONE) and not (
                 response.status == 200 and self.challenges_checked):
             reason = challenge_reason(response.status, response.body)
-            if reason:  # a challenge the middleware did not see (e.g. a rendered page): count it here
+            if reason:  # a crawl without ChallengeMiddleware, or a status it lets through: count it here
                 metrics.challenge_pages.labels(outlet_id).inc()
                 self.logger.warning("challenge page (%s) at %s: not published", reason, response.url)
         if reason:

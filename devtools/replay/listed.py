@@ -17,7 +17,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, time as dtime
@@ -28,6 +27,8 @@ from xml.sax.saxutils import escape as xml_escape
 from zoneinfo import ZoneInfo
 
 import yaml
+
+from bnwatch.textnorm import nfc
 
 from .site import ReplayArticle, Site
 
@@ -61,10 +62,6 @@ class ListedArticle(ReplayArticle):
     published_as: str | None = None
 
 
-def _nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
-
-
 def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower()) or "outlet"
 
@@ -84,8 +81,8 @@ def resolve_outlets(items: Iterable[dict], registry=None) -> dict[str, ListedOut
     by_name = {o.name.casefold(): o for o in registry}
     out: dict[str, ListedOutlet] = {}
     for name, counter in hosts.items():
-        known = next((registry.for_url(f"https://{h}/") for h, _n in counter.most_common()
-                      if registry.for_url(f"https://{h}/")), None) or by_name.get(name.casefold())
+        found = (registry.for_url(f"https://{h}/") for h, _n in counter.most_common())
+        known = next((o for o in found if o is not None), None) or by_name.get(name.casefold())
         if known is not None:
             out[name] = ListedOutlet(known.id, known.name, known.domain, known.timezone)
         elif counter:
@@ -132,7 +129,7 @@ class ListedSite(Site):
             raw = a.get("published") or None
             dt = _reading(raw, tz, now)
             art = ListedArticle(outlet=outlet.id, slug=page_slug(a["id"]), path=ARTICLE_PREFIX + page_slug(a["id"]),
-                                title=_nfc(a["title"] or ""), paragraphs=[_nfc(p) for p in a.get("paragraphs") or []],
+                                title=nfc(a["title"] or ""), paragraphs=[nfc(p) for p in a.get("paragraphs") or []],
                                 published=dt, updated=dt, kind="listed", origin="listed", published_as=raw)
             art.last_modified = int(dt.timestamp())
             arts.append(art)

@@ -91,11 +91,9 @@ def test_the_raw_pages_producer_lingers_and_keeps_the_guarantees(monkeypatch):
     assert config["linger_ms"] == 100
     assert (config["acks"], config["enable_idempotence"], config["compression_type"]) == ("all", True, "lz4")
     assert config["max_request_size"] == kc.MAX_MESSAGE_BYTES
-    KafkaSink("127.0.0.1:1", "raw-pages", producer_config={"linger_ms": 5})
-    assert made[1]["linger_ms"] == 5
     sink.producer.abandon()  # a failed batch: the next send makes a new producer, the same way
     sink.producer._renew_if_failed()
-    assert made[2] == config
+    assert made[1] == config
 
 
 def test_the_record_is_json_a_consumer_reads():
