@@ -52,6 +52,11 @@ _LIST_CUES = tuple(fold(x) for x in ("বিশ্বনেতা", "রাষ�
 #: a gathering hosted by a third party (the Beijing parade, a summit's guest list): Russia and North Korea in it are
 #: guests on a line-up unless the sentence also tells of something between the two (_BILATERAL)
 _GATHERING = tuple(fold(x) for x in ("কুচকাওয়াজ", "প্যারেড", "অতিথি", "দেশের নেতা", "দেশের রাষ্ট্র"))
+#: North Korean forces in the war on Ukraine fight on Russia's side: a sentence with a North Korean actor, Ukraine and
+#: one of these words tells of the relation even where Russia goes unnamed ('ইউক্রেন যুদ্ধে নিহত উত্তর কোরীয়
+#: সৈন্যদের পরিবারের জন্য আবাসন উদ্বোধন করলেন কিম')
+_WAR_FRONT = "other:ukraine"
+_WAR_WORDS = tuple(fold(x) for x in ("যুদ্ধ", "সেনা", "সৈন্য", "সৈনিক", "আত্মঘাতী", "বন্দি", "নিহত", "লড়াই"))
 _BILATERAL = tuple(fold(x) for x in ("বৈঠক", "দ্বিপক্ষীয়", "দ্বিপাক্ষিক", "চুক্তি", "সেনা", "সৈন্য", "অস্ত্র",
                                      "গোলাবারুদ", "মোতায়েন", "সফর", "সাক্ষাৎ"))
 
@@ -160,6 +165,18 @@ class RelationRule:
         self.threshold = float(threshold)
         self.outlets = set(outlets) if outlets else None
 
+    @staticmethod
+    def _war_front(doc: _Doc, b_act: list[Entity], tag: TagResult) -> list[tuple[int, int]]:
+        """Sentences where a North Korean actor meets Ukraine and a word of war (see _WAR_WORDS), in order."""
+        keys = []
+        for key in sorted({doc.key(e) for e in b_act}):
+            if not any(e.id == _WAR_FRONT for e in doc.sentences.get(key, [])):
+                continue
+            unit = doc.units[key[0]]
+            if any(w in unit.sentence_text(key[1]) for w in _WAR_WORDS):
+                keys.append(key)
+        return keys
+
     def evaluate(self, tag: TagResult, outlet: str | None = None, doc: _Doc | None = None) -> RuleResult:
         doc = doc or _Doc(tag)
         if self.outlets is not None and outlet not in self.outlets:
@@ -169,6 +186,14 @@ class RelationRule:
         a_ids = sorted({e.id for e in a_act})
         b_ids = sorted({e.id for e in b_act})
         feats: dict[str, Any] = {"a": a_ids, "b": b_ids}
+        if b_act and not a_act and self.a == {"RU"}:
+            fronts = self._war_front(doc, b_act, tag)
+            if fronts:
+                feats["implied_a"] = "war on Ukraine"
+                lead = any(k[0] == 0 or doc.units[k[0]].where == "lead" for k in fronts)
+                score = 0.6 if lead else 0.4
+                ev = ["North Korean side in Russia's war on Ukraine"] + [doc.sentence_text(k) for k in fronts[:3]]
+                return RuleResult(self.name, score, score >= self.threshold, ev, feats)
         if not a_act or not b_act:
             score = 0.1 if (a_act or b_act) else 0.0
             only = "none" if not (a_act or b_act) else ("A-only" if a_act else "B-only")
