@@ -203,11 +203,19 @@ def count(items: list[dict], run: dict) -> dict:
     return {"events": ev_rows, "lone": lone, "why": why, "by_id": by_id,
             "false": [(s, alerts.get(s, 0), updates.get(s, 0), sorted(stories_of[s]), titles.get(s, "")) for s in
                       neg_stories],
-            "missed": [r["id"] for r in items if r["label"] and url_of[r["id"]] not in members],
+            "missed": [r["id"] for r in items if r["label"] and url_of[r["id"]] not in members and has_text(r)],
+            "headline_only": [r["id"] for r in items if r["label"] and url_of[r["id"]] not in members
+                              and not has_text(r)],
             "neg_in_pos": sorted(i for s, ids in stories_of.items() if any(by_id[j]["label"] for j in ids)
                                  for i in ids if by_id[i]["label"] == 0),
             "duplicates": sum(n - 1 for v in versions.values() for n in v.values() if n > 1),
             "deliveries": len(run["receipts"]), "stories": len(versions)}
+
+
+def has_text(item: dict) -> bool:
+    """Does the labelled item carry article text? Feed items with a headline only make a page the clean stage
+    rightly drops (no_text): a miss of the set's material, not of the pipeline."""
+    return any(p.strip() for p in item.get("paragraphs") or [])
 
 
 # -- report ---------------------------------------------------------------------------------------------------
@@ -275,8 +283,10 @@ def report(split: str, items: list[dict], run: dict, c: dict, mode: str) -> str:
         f"{_mean(units)} |",
         f"| events split over several stories | {len(split_events)}"
         + (f" ({', '.join(split_events)})" if split_events else "") + " |",
-        f"| positives missed (never flagged) | {len(c['missed'])}"
+        f"| positives missed (never flagged), with article text | {len(c['missed'])}"
         + (f" ({', '.join(c['missed'])})" if c["missed"] else "") + " |",
+        f"| positives never flagged that are a headline only (the set has no text: the page is no article) | "
+        f"{len(c['headline_only'])} |",
         f"| false alerts (stories of negatives only): alerts / updates | {sum(f[1] for f in c['false'])} / "
         f"{sum(f[2] for f in c['false'])} |",
         f"| negatives joined to a positive story | {len(c['neg_in_pos'])} |",
