@@ -15,7 +15,7 @@ from scrapy.exceptions import DropItem
 
 from bnwatch import metrics
 from bnwatch.records import RawPage
-from crawler.sinks import Sink, sink_from_settings
+from crawler.sinks import DeadLettered, Sink, sink_from_settings
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +46,10 @@ class PublishPipeline:
         stamp = spider.stamp_for(item.url) if hasattr(spider, "stamp_for") else None
 
         def acknowledged(error: BaseException | None) -> None:
+            if isinstance(error, DeadLettered):  # kept and counted by the sink: seen, but not published
+                if seen is not None:
+                    seen.mark_published(item.url, stamp, item.body)
+                return
             if error is not None:
                 metrics.publish_failures.labels(item.outlet).inc()
                 logger.error("publish failed for %s: %r", item.url, error)

@@ -17,6 +17,11 @@ from bnwatch.topics import Topics
 
 Done = Callable[[BaseException | None], None]
 
+
+class DeadLettered(Exception):
+    """The outcome `done` hears for a page taken durably to the dead-letter topic, not to raw-pages: the crawler
+    marks it seen (it is kept, replayable) but does not count it as published."""
+
 log = logging.getLogger(__name__)
 
 
@@ -81,8 +86,8 @@ class KafkaSink:
     it is kept whole under `<data dir>/dead-letters/crawl/<sha256>.bin`, a small record naming it (hash, size,
     URL) goes to `<prefix>dead-letter.crawl` in the stages' dead-letter format (bnwatch/dead_letters.py writes the
     original the same way and reads it back with `original_value`), and `bnwatch_dead_letter_records{stage="crawl"}`
-    counts it once that record is acknowledged; then `done` is called, so the seen-store does not fetch the page
-    again until it changes.
+    counts it once that record is acknowledged; then `done(DeadLettered(...))` is called, so the seen-store does not
+    fetch the page again until it changes, and it is not counted as published.
     """
 
     #: the raw-pages producer's settings over make_producer's (acks=all, idempotent, lz4, 1 MB batches): a 100 ms
@@ -157,7 +162,8 @@ class KafkaSink:
             ensure_topics(self._target, [self.dead_letter_topic])
             self._dead_letter_topic_ready = True
         future = self.producer.send(self.dead_letter_topic, page.key(), payload)
-        future.add_callback(lambda _meta: (metrics.dead_letters.labels("crawl").inc(), done(None)))
+        future.add_callback(lambda _meta: (metrics.dead_letters.labels("crawl").inc(),
+                                           done(DeadLettered(record["error"]))))
         future.add_errback(lambda exc: done(exc))
 
     def flush(self) -> None:

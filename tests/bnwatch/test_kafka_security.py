@@ -30,7 +30,7 @@ from bnwatch.kafka_client import (
 from bnwatch.records import RawPage
 from bnwatch.topics import Topics
 from bnwatch.dead_letters import original_value
-from crawler.sinks import sink_from_settings
+from crawler.sinks import DeadLettered, sink_from_settings
 from tests.conftest import SASL_USERS
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -163,7 +163,8 @@ def test_a_3mb_page_passes_and_one_over_the_limit_is_dead_lettered_and_counted(s
         sink.flush()
     finally:
         sink.close()
-    assert outcomes == {"fits": None, "too-big": None}  # both durably taken; neither crashed the crawler
+    assert outcomes["fits"] is None  # both durably taken; neither crashed the crawler
+    assert isinstance(outcomes["too-big"], DeadLettered)  # taken to the dead-letter topic: seen, not published
     pages = read_topic(settings, topics.raw_pages, 1, timeout=30, fetch_max_bytes=64 * 1024 * 1024)
     assert [r.key for r in pages] == [b"https://x.test/fits"]
     assert len(pages[0].value) > 4 * 1024 * 1024  # the base64 of 3 MB
