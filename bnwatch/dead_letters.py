@@ -120,16 +120,7 @@ def original_value(doc: dict[str, Any], data_dir: str | Path | None) -> bytes:
     SHA-256). Raises ValueError saying what is missing or wrong."""
     if not doc.get("value_file"):
         return base64.b64decode(doc.get("value") or "")
-    if data_dir is None:
-        raise ValueError(f"dead letter keeps its original in {doc['value_file']}: no data directory given")
-    path = Path(data_dir) / doc["value_file"]
-    try:
-        value = path.read_bytes()
-    except OSError as exc:
-        raise ValueError(f"dead letter original {path}: {exc.strerror or exc}") from None
-    if doc.get("value_sha256") and hashlib.sha256(value).hexdigest() != doc["value_sha256"]:
-        raise ValueError(f"dead letter original {path} does not match its SHA-256")
-    return value
+    return _read_kept(data_dir, doc["value_file"], "original", doc.get("value_sha256"))
 
 
 def original_key(doc: dict[str, Any], data_dir: str | Path | None) -> bytes | None:
@@ -139,16 +130,21 @@ def original_key(doc: dict[str, Any], data_dir: str | Path | None) -> bytes | No
         return doc["key"].encode("utf-8") if doc.get("key") is not None else None
     if not doc.get("key_file"):
         raise ValueError("its key was cut to fit the record and no copy was kept")
+    return _read_kept(data_dir, doc["key_file"], "key")
+
+
+def _read_kept(data_dir: str | Path | None, relative: str, what: str, sha256: str | None = None) -> bytes:
+    """A file keep_original wrote (named by its SHA-256), read back and checked. Raises ValueError."""
     if data_dir is None:
-        raise ValueError(f"dead letter keeps its key in {doc['key_file']}: no data directory given")
-    path = Path(data_dir) / doc["key_file"]
+        raise ValueError(f"dead letter keeps its {what} in {relative}: no data directory given")
+    path = Path(data_dir) / relative
     try:
-        key = path.read_bytes()
+        data = path.read_bytes()
     except OSError as exc:
-        raise ValueError(f"dead letter key {path}: {exc.strerror or exc}") from None
-    if hashlib.sha256(key).hexdigest() != path.stem:  # kept by content hash (keep_original)
-        raise ValueError(f"dead letter key {path} does not match its SHA-256")
-    return key
+        raise ValueError(f"dead letter {what} {path}: {exc.strerror or exc}") from None
+    if hashlib.sha256(data).hexdigest() != (sha256 or path.stem):
+        raise ValueError(f"dead letter {what} {path} does not match its SHA-256")
+    return data
 
 
 def _encode(doc: dict[str, Any]) -> bytes:
