@@ -117,18 +117,21 @@ def test_every_dashboard_panel_returns_data_from_the_running_pipeline(kafka_boot
         prom_dir.mkdir()
         targets = {c: [f"127.0.0.1:{p}"] for c, p in ports.items()}
         prom = Prometheus(prom_dir, prometheus_config(targets, [str(p) for p in rule_files()]))
-        for stage in STAGES:
-            start(stage, ["consume", stage])
-        start("crawler", ["crawl", "--follow", "--poll-interval", "4", "--poll-min-interval", "2",
-                          "--poll-max-interval", "8"])
-
-        def all_up() -> bool:
+        def up(components) -> bool:
             for name, proc in procs.items():
                 assert proc.poll() is None, f"{name} exited early (rc {proc.returncode})\n{log_tails()}"
-            active = prom.api("targets")["data"]["activeTargets"]
-            return len(active) == len(ports) and all(t["health"] == "up" for t in active)
+            jobs = {f"bnwatch-{c}" for c in components}
+            active = [t for t in prom.api("targets")["data"]["activeTargets"] if t["labels"].get("job") in jobs]
+            return len(active) == len(jobs) and all(t["health"] == "up" for t in active)
 
-        wait_until(all_up, 60, what="the crawler and four consumers scraped")
+        for stage in STAGES:
+            start(stage, ["consume", stage])
+        # the consumers scraped at their start values before the crawler feeds them: a fast crawl can otherwise
+        # raise every alert before the first scrape, and increase() never sees those events
+        wait_until(lambda: up(STAGES), 60, what="the four consumers scraped")
+        start("crawler", ["crawl", "--follow", "--poll-interval", "4", "--poll-min-interval", "2",
+                          "--poll-max-interval", "8"])
+        wait_until(lambda: up(ports), 60, what="the crawler and four consumers scraped")
         jobs = {r["metric"]["job"] for r in prom.query("up")["data"]["result"]}
         assert jobs == {f"bnwatch-{c}" for c in ports}
 
