@@ -3,7 +3,8 @@
 ChallengeMiddleware sits just outside RetryMiddleware (process_response sees the response before Retry does):
 a Cloudflare "Just a moment…" page or a 403 wall is recognised (crawler.challenge), counted once per fetch in
 bnwatch_challenge_pages_total{outlet}, marked in request.meta['challenge'] for the spider (which does not
-publish it) and not retried — hammering a challenge only makes it worse. Requests carry
+publish it) and not retried — hammering a challenge only makes it worse; a page found clean is marked
+'challenge_checked', so the spider does not read it again. Requests carry
 handle_httpstatus_list for these statuses, so the page reaches the spider instead of being dropped by
 HttpErrorMiddleware.
 
@@ -36,7 +37,10 @@ class ChallengeMiddleware:
         if not (200 <= status < 300 or status in CHALLENGE_STATUSES):
             return response
         reason = challenge_reason(status, response.body)
-        if reason is None or reason == "http-429":
+        if reason is None:
+            request.meta["challenge_checked"] = True  # read once here: the spider does not read it again
+            return response
+        if reason == "http-429":
             # a bare 429 is overload, not a challenge: the retry middleware backs off
             return response
         outlet = request.meta.get("outlet", "unknown")

@@ -62,18 +62,6 @@ def utcnow_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
-def _challenge_middleware_enabled(settings) -> bool:
-    """True when crawler.middlewares.health.ChallengeMiddleware is among the crawl's downloader middlewares."""
-    from crawler.middlewares.health import ChallengeMiddleware
-
-    for path, order in settings.getwithbase("DOWNLOADER_MIDDLEWARES").items():
-        if order is None:
-            continue
-        if path is ChallengeMiddleware or path == "crawler.middlewares.health.ChallengeMiddleware":
-            return True
-    return False
-
-
 def _header(response, name: str) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1") if value is not None else None
@@ -117,8 +105,6 @@ class OutletsSpider(scrapy.Spider):
     #: parse_article compares every page with the seen-store (fingerprint, else the bytes) before yielding it, so
     #: the publishing pipeline does not hash and look the page up again
     checks_content = True
-    #: ChallengeMiddleware is enabled (from_crawler): a 200 reaching parse_article was already checked for challenges
-    challenges_checked = False
 
     def __init__(self, outlets: str = "all", follow: str | bool = False, poll_interval: str | float | None = None,
                  registry: Registry | None = None, seen: SeenStore | None = None, sink=None,
@@ -169,7 +155,6 @@ class OutletsSpider(scrapy.Spider):
         spider.poll_tick = s.getfloat("POLL_TICK", 0.5)
         spider.recheck_enabled = s.getbool("RECHECK_ENABLED", True) and bool(spider.seen.recheck_after)
         spider.pending_timeout = s.getfloat("PUBLISH_ACK_TIMEOUT", 900.0)
-        spider.challenges_checked = _challenge_middleware_enabled(s)
         spider._drop_js_outlets_without_browser(s)
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         crawler.signals.connect(spider.on_opened, signal=signals.spider_opened)
@@ -434,10 +419,8 @@ class OutletsSpider(scrapy.Spider):
         stamp = pending.stamp if pending is not None else response.meta.get("stamp")
         recheck = response.meta.get("recheck", False)
         reason = response.meta.get("challenge")
-        # ChallengeMiddleware already read every 200 it let through without marking it (same body: nothing between
-        # it and the spider changes a response); other statuses, and crawls without it, are checked here
-        if reason is None and response.status not in (304, *GONE) and not (
-                response.status == 200 and self.challenges_checked):
+        # a page ChallengeMiddleware found clean is not read again; others (a crawl without it) are read here
+        if reason is None and response.status not in (304, *GONE) and not response.meta.get("challenge_checked"):
             reason = challenge_reason(response.status, response.body)
             if reason:  # a crawl without ChallengeMiddleware, or a status it lets through: count it here
                 metrics.challenge_pages.labels(outlet_id).inc()

@@ -78,7 +78,6 @@ def test_the_spider_reads_a_200_for_challenges_only_when_the_middleware_did_not(
                         lambda status, page: reads.append(status) or challenge_reason(status, page))
     store = SeenStore(tmp_path / "seen.sqlite")
     spider = spider_module.OutletsSpider(registry=default_registry(), seen=store)
-    spider.challenges_checked = checked
 
     def crawl(body: bytes) -> list:
         response = _article_response(body)
@@ -98,10 +97,13 @@ def test_the_project_crawl_has_the_challenge_middleware():
     from scrapy.settings import Settings
 
     from crawler import settings as project
-    from crawler.spiders.outlets import _challenge_middleware_enabled
+
+    from crawler.middlewares.health import ChallengeMiddleware
 
     settings = Settings()
     settings.setmodule(project)
-    assert _challenge_middleware_enabled(settings)
-    settings.set("DOWNLOADER_MIDDLEWARES", {"crawler.middlewares.health.ChallengeMiddleware": None})
-    assert not _challenge_middleware_enabled(settings)
+    enabled = {path for path, order in settings.getwithbase("DOWNLOADER_MIDDLEWARES").items() if order is not None}
+    assert "crawler.middlewares.health.ChallengeMiddleware" in enabled
+    response = _article_response(real_page("ukbdnews/article_2020-08_23646.html").read_bytes())
+    ChallengeMiddleware().process_response(response.request, response)
+    assert response.meta["challenge_checked"] is True  # the mark the spider reads
