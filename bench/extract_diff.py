@@ -1,7 +1,8 @@
 """Every field of extraction on every stored page, to prove a speed change changes nothing: dump before, dump
 after, compare. Pages: every article page the outlet replay serves (with its outlet and URL, as the clean stage
 sees it) and every golden, real and corpus page in the repository (outlet found from the page); each with the
-outlet files and with none (the generic path, the URL moved to an unknown host), plus the content fingerprint.
+outlet files and with none (the generic path, the URL moved to an unknown host), plus both content fingerprints
+(v2 on lxml, the crawler's v3 on lexbor).
 
     python bench/extract_diff.py dump before.json      # … change bnwatch/extract …
     python bench/extract_diff.py dump after.json
@@ -49,15 +50,22 @@ def fields(html: bytes, outlet: str | None, url: str | None, registry) -> dict:
 
 def dump(out: Path) -> None:
     from bnwatch.extract import fingerprint
+    try:
+        from bnwatch.extract import fingerprint_v3
+    except ImportError:  # a dump of a release before v3 lived beside v2
+        from bnwatch.extract.lexbor_fingerprint import fingerprint_v3
     from bnwatch.outlets import Registry
 
     registry, empty = Registry.load(), Registry([])
     result = {}
     for key, outlet, url, html in stored_pages():
         generic_url = url.replace("https://", "https://mirror.example.") if url else None
-        result[key] = {"outlet_files": fields(html, outlet, url, registry),
+        with_files = fields(html, outlet, url, registry)
+        site = registry.get(outlet or with_files.get("outlet")) if (outlet or with_files.get("outlet")) else None
+        result[key] = {"outlet_files": with_files,
                        "generic": fields(html, "unknown" if outlet else None, generic_url, empty),
-                       "fingerprint": fingerprint(html, registry.get(outlet)) if outlet else None}
+                       "fingerprint": fingerprint(html, site) if site else None,
+                       "fingerprint_v3": fingerprint_v3(html, site) if site else None}
     out.write_text(json.dumps(result, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
     print(f"{len(result)} pages → {out}")
 
@@ -71,9 +79,10 @@ def compare(before: Path, after: Path) -> int:
             differing += 1
             print(f"only in {'after' if key in b else 'before'}: {key}")
             continue
-        if a[key]["fingerprint"] != b[key]["fingerprint"]:
-            differing += 1
-            print(f"fingerprint: {key}")
+        for version in ("fingerprint", "fingerprint_v3"):
+            if a[key].get(version) != b[key].get(version):
+                differing += 1
+                print(f"{version}: {key}")
         for side in ("outlet_files", "generic"):
             x, y = dict(a[key][side]), dict(b[key][side])
             mx, my = x.pop("method", None), y.pop("method", None)

@@ -9,7 +9,6 @@ module (`title`, `dates`, `authors`, `section`, `credit`, `body`); `verdicts` sa
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from urllib.parse import urljoin
 
@@ -22,18 +21,19 @@ from .credit import credit_anywhere, selector_credit
 from .dateparse import DEFAULT_TZ, to_iso
 from .dates import find_dates
 from .extraction import Extraction
+from .fingerprint import (FINGERPRINT_V3, FINGERPRINT_VERSION, fingerprint, fingerprint_digest, fingerprint_v3,
+                          fingerprint_version)
 from .page import Page
 from .section import declared_section, printed_section
-from .selectors import elements
 from .site import detect_language, find_outlet, site_names
-from .text import clean, element_paragraphs
+from .text import clean
 from .title import find_title
 from .verdicts import (CHALLENGE, ERROR_PAGE, MIN_BODY_CHARS, NO_TEXT, SECTION_FRONT, TOO_DEEP, UNDECODABLE,
                        NotAnArticle, is_section_front)
 
 __all__ = ["CHALLENGE", "ERROR_PAGE", "NO_TEXT", "SECTION_FRONT", "TOO_DEEP", "UNDECODABLE", "Extraction",
-           "FINGERPRINT_VERSION", "NotAnArticle", "Page", "extract", "extract_article", "extract_page",
-           "fingerprint", "fingerprint_version"]
+           "FINGERPRINT_V3", "FINGERPRINT_VERSION", "NotAnArticle", "Page", "extract", "extract_article",
+           "extract_page", "fingerprint", "fingerprint_digest", "fingerprint_v3", "fingerprint_version"]
 
 
 def extract_article(page: Page | bytes | str, outlet: str | None = None, url: str | None = None, *,
@@ -45,6 +45,7 @@ def extract_article(page: Page | bytes | str, outlet: str | None = None, url: st
     if registry is None:  # a bad outlet file raises (OutletError): never extract without the outlets' selectors
         registry = default_registry()
     site = find_outlet(registry, page, url, outlet)
+    page.read_with(site)
     tz = site.timezone if site else DEFAULT_TZ
     selectors = site.selectors if site else {}
     canonical = page.canonical_href
@@ -93,53 +94,3 @@ def extract(page: Page | bytes | str, outlet: str | None = None, url: str | None
 def extract_page(html: bytes | str, url: str | None = None, outlet: str | None = None, **options) -> dict:
     """`extract` with the argument order of the first public entry (html, url, outlet)."""
     return extract_article(html, outlet, url, **options).as_dict()
-
-
-# -- content fingerprint -----------------------------------------------------------------------------------------
-
-#: The fingerprint algorithm's version, carried as the value's prefix ("v2:<hex>"). v1 (no prefix) read `::text`
-#: as the element's own text nodes; v2 reads selectors as extraction does (bnwatch.extract.selectors).
-FINGERPRINT_VERSION = "v2"
-
-
-def fingerprint_version(value: str | None) -> str | None:
-    """"v2" for "v2:…", "v1" for an unprefixed value stored by releases before versioning, None for None."""
-    if value is None:
-        return None
-    head, sep, _ = value.partition(":")
-    return head if sep else "v1"
-
-
-def fingerprint(page: Page | bytes | str, outlet: Outlet) -> str | None:
-    """A hash of the article itself — the title and body paragraphs the outlet's selectors find, read exactly
-    as extraction reads them (after the outlet's `drop` list; boilerplate paragraphs skipped) — prefixed with
-    FINGERPRINT_VERSION; None when the outlet has no body selector, the selector finds nothing, or the page nests
-    deeper than the parser keeps (callers then compare whole pages). Applies the drop list to `page`'s tree."""
-    body_css = outlet.selectors.get("body")
-    if not body_css:
-        return None
-    try:
-        if not isinstance(page, Page):
-            page = Page(page.decode("utf-8", errors="replace") if isinstance(page, bytes) else page)
-        if page.too_deep:  # the parser cut the page there (bnwatch.html_depth)
-            return None
-        title = page.select(outlet.selectors.get("title"))[:1]
-        page.drop(outlet.drop)
-        prefixes = tuple(outlet.boilerplate_text)
-        paras = [p for el in elements(page.root, body_css) for p in element_paragraphs(el)
-                 if not p.startswith(prefixes)]
-    except Exception:  # noqa: BLE001 - not HTML we can parse: no fingerprint
-        return None
-    return fingerprint_digest(FINGERPRINT_VERSION, title, paras)
-
-
-def fingerprint_digest(version: str, title: list[str], paras: list[str]) -> str | None:
-    """`version:hex` over the title and body parts (None without body): every fingerprint version hashes its
-    parts this way, so two readings of the same parts give the same digest."""
-    if not paras:
-        return None
-    digest = hashlib.sha256()
-    for part in (*title, "\x1e", *paras):
-        digest.update(part.encode("utf-8"))
-        digest.update(b"\x1f")
-    return f"{version}:{digest.hexdigest()[:32]}"

@@ -15,7 +15,6 @@ from .authors import is_byline_line, is_sign_off
 from .credit import parse_credit
 from .dateparse import parse_dateline
 from .section import SECTION_LINE
-from .selectors import elements
 from .text import clean, comparable, element_paragraphs, headline_like, in_chrome, is_junk, n
 from .verdicts import MIN_BODY_CHARS, SECTION_FRONT, NotAnArticle
 
@@ -59,7 +58,7 @@ def raw_paragraphs(page, site, selectors: dict, url: str | None) -> tuple[list[s
     articleBody, else trafilatura. A page of a known outlet whose URL is not an article URL and that has no
     article data is a SECTION_FRONT."""
     page.drop(site.drop if site else ())
-    paragraphs = [p for el in elements(page.root, selectors.get("body")) for p in element_paragraphs(el)]
+    paragraphs = [p for el in page.elements(selectors.get("body")) for p in element_paragraphs(el)]
     if paragraphs:
         return paragraphs, "selectors"
     ld = page.article_ld

@@ -1,5 +1,11 @@
-"""A page parsed once: decoded text → lxml tree → JSON-LD → meta, each piece computed on first use and cached on
-the Page, so every field module reads the same tree instead of parsing again."""
+"""A page parsed once: decoded text → tree → JSON-LD → meta, each piece computed on first use and cached on the
+Page, so every field module reads the same tree instead of parsing again.
+
+Two trees, each built only when something reads it: a lexbor tree (selectolax) for a registered outlet's selectors
+and the page's structured data, once `read_with(outlet)` chose it — lexbor parses and queries several times faster
+than lxml — and the lxml tree for the generic chain's XPath (unknown outlets, and a field whose selector found
+nothing). The outlet's `drop` list is applied to every tree the page builds, so both read the same page.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from dataclasses import replace
 
 from lxml import etree
 from parsel import Selector
+from selectolax.lexbor import LexborHTMLParser
 
 from bnwatch.html_depth import MAX_DEPTH, deeper_than
 
@@ -16,6 +23,12 @@ from .bijoy import BIJOY_CONVERTED, convert_bijoy_html, looks_like_bijoy_page
 from .decode import DecodeResult, decode_html
 from .text import clean
 from .verdicts import CHALLENGE, NO_TEXT, TOO_DEEP, UNDECODABLE, NotAnArticle, page_verdict
+
+
+#: a page with more tags than this is read on lxml only: lexbor's tree builder is quadratic in the nesting depth of
+#: block elements (100,000 nested <div>s take 22 s; libxml2 stops at its depth limit), and depth cannot be known
+#: before parsing, but it cannot exceed the number of tags. Real article pages hold 300-2,500 (crawler/outlets/*/real)
+LEXBOR_MAX_TAGS = 15_000
 
 
 @functools.lru_cache(maxsize=512)
@@ -36,6 +49,8 @@ class Page:
         self._article: dict | None | bool = False
         self._meta: dict[tuple[str, str], str] | None = None
         self.dropped: tuple[str, ...] | None = None
+        self._lexbor = None
+        self.on_lexbor = False  # read_with() chose the lexbor tree for selectors and structured data
 
     @classmethod
     def from_html(cls, html: bytes | str, headers: dict | None = None,
@@ -52,30 +67,62 @@ class Page:
         if looks_like_bijoy_page(text):  # whole-page Bijoy/SutonnyMJ text: to Unicode before anything reads it
             text = convert_bijoy_html(text)
             decoded = replace(decoded, flags=decoded.flags + (BIJOY_CONVERTED,))
-        page = cls(text, decoded)
-        if page.too_deep:  # the parser has cut such a page: what is left is a fragment (bnwatch.html_depth)
-            raise NotAnArticle(TOO_DEEP, f"nesting deeper than {MAX_DEPTH} elements")
-        return page
+        return cls(text, decoded)
 
-    # -- the tree ------------------------------------------------------------------------------------------------
+    def read_with(self, outlet) -> bool:
+        """Read `outlet`'s selectors (and the page's structured data) on the lexbor tree when lexbor knows every
+        selector of the outlet and the page is small enough for it (LEXBOR_MAX_TAGS); True when it does."""
+        self.on_lexbor = bool(outlet is not None and self.text.count("<") <= LEXBOR_MAX_TAGS
+                              and selectors.lexbor_reads(outlet))
+        return self.on_lexbor
+
+    # -- the trees -----------------------------------------------------------------------------------------------
+    @property
+    def lexbor(self):
+        """The lexbor document (selectolax), parsed on first use."""
+        if self._lexbor is None:
+            self._lexbor = LexborHTMLParser(self.text)
+            for css in self.dropped or ():
+                selectors.drop(self._lexbor.root, css)
+        return self._lexbor
+
     @property
     def sel(self) -> Selector:
+        """The lxml tree (parsel), parsed on first use. Raises NotAnArticle(TOO_DEEP) when the page nests deeper
+        than libxml2 keeps: the parser has cut it, what is left is a fragment (bnwatch.html_depth)."""
         if self._sel is None:
-            self._sel = Selector(text=self.text, type="html")
+            sel = Selector(text=self.text, type="html")
+            if deeper_than(sel.root):
+                raise NotAnArticle(TOO_DEEP, f"nesting deeper than {MAX_DEPTH} elements")
+            for css in self.dropped or ():
+                selectors.drop(sel.root, css)
+            self._sel = sel
         return self._sel
 
     @property
     def root(self):
+        """The lxml root element (see `sel`)."""
         return self.sel.root
 
-    @functools.cached_property
+    @property
     def too_deep(self) -> bool:
-        return deeper_than(self.root)
+        """Whether the lxml tree would be a fragment (the verdict `sel` raises)."""
+        try:
+            self.sel
+        except NotAnArticle:
+            return True
+        return False
+
+    @property
+    def _selector_root(self):
+        return self.lexbor.root if self.on_lexbor else self.root
 
     @functools.cached_property
     def all_text(self) -> str:
         """The text of the whole tree (comments excluded), for cheap "can this XPath match at all?" tests: the
         tree only ever loses elements (drop), so it stays a superset of what any later query sees."""
+        if self.on_lexbor:
+            return self.lexbor.root.text(deep=True) if self.lexbor.root is not None else ""
         return self.root.xpath("string()")
 
     def xpath(self, expr: str, node=None) -> list:
@@ -92,15 +139,25 @@ class Page:
 
     def select(self, css: str | None) -> list[str]:
         """An outlet selector's values (bnwatch.extract.selectors)."""
-        return selectors.texts(self.root, css)
+        return selectors.texts(self._selector_root, css) if css else []
+
+    def elements(self, css: str | None) -> list:
+        """The elements an outlet selector matches (bnwatch.extract.selectors)."""
+        return selectors.elements(self._selector_root, css) if css else []
 
     def drop(self, css_list) -> None:
-        """Remove an outlet's `drop` elements from the tree (once; the meta index is rebuilt after)."""
+        """Remove an outlet's `drop` elements from every tree built so far and any built later (once; the meta
+        index is rebuilt after)."""
         css_list = tuple(css_list or ())
         if self.dropped is not None or not css_list:
             return
-        for css in css_list:
-            selectors.drop(self.root, css)
+        if self.on_lexbor:
+            self.lexbor  # the tree the outlet is read on exists before the drop: what it loses is recorded
+        for tree in (self._lexbor.root if self._lexbor is not None else None,
+                     self._sel.root if self._sel is not None else None):
+            if tree is not None:
+                for css in css_list:
+                    selectors.drop(tree, css)
         self.dropped = css_list
         self._meta = None
 
@@ -108,7 +165,7 @@ class Page:
     @property
     def jsonld(self) -> list[dict]:
         if self._jsonld is None:
-            self._jsonld = structured.jsonld_objects(self.root)
+            self._jsonld = structured.jsonld_objects(self._selector_root)
         return self._jsonld
 
     @property
@@ -121,7 +178,7 @@ class Page:
     def meta(self, *names: str) -> str | None:
         """The content of the first <meta property|name|itemprop=name> for the first name that has one."""
         if self._meta is None:
-            self._meta = structured.meta_index(self.root)
+            self._meta = structured.meta_index(self._selector_root)
         for name in names:
             for attr in structured.META_ATTRS:
                 value = self._meta.get((attr, name))
@@ -131,8 +188,15 @@ class Page:
 
     @property
     def canonical_href(self) -> str | None:
-        return self.first('//link[@rel="canonical"]/@href') or self.meta("og:url")
+        if self.on_lexbor:
+            href = next((h for h in (n.attributes.get("href") for n in self.lexbor.css('link[rel="canonical"]'))
+                         if h is not None), None)
+        else:
+            href = self.first('//link[@rel="canonical"]/@href')
+        return href or self.meta("og:url")
 
     @property
     def html_lang(self) -> str | None:
+        if self.on_lexbor:
+            return self.lexbor.root.attributes.get("lang") if self.lexbor.root is not None else None
         return self.first("/html/@lang")

@@ -1,12 +1,16 @@
 """The one interpreter of outlet selectors (CSS with parsel's `::text` / `::attr(x)`, as written in the outlet
-files), used by every field and by the content fingerprint.
+files), used by every field and by the content fingerprint, on either tree a Page holds.
 
-Each selector string is translated (parsel's own CSS→XPath translator) and compiled once, then cached.
-Semantics, defined here only:
+Semantics, defined here only, the same on both trees:
 - `sel::attr(x)` → the attribute values, whitespace folded;
 - `sel` and `sel::text` → for each matched element its FULL text, descendants included, whitespace folded
   (`<h1>কিম <b>রাশিয়া</b> সফর</h1>` reads 'কিম রাশিয়া সফর', never ['কিম', 'সফর']);
-- a selector lxml rejects matches nothing (a bad selector in a data file must not kill the page).
+- a selector the engine rejects matches nothing (a bad selector in a data file must not kill the page).
+
+Two engines: lexbor's own CSS engine on a selectolax tree (what a registered outlet's page is read with: it parses
+and queries several times faster), and parsel's CSS→XPath translation compiled once on an lxml tree (the generic
+chain's tree, and the reading of an outlet one of whose selectors lexbor does not know, e.g. `:contains()` —
+`lexbor_reads(outlet)` decides that per outlet, once).
 """
 
 from __future__ import annotations
@@ -17,22 +21,60 @@ import re
 from lxml import etree
 from parsel import Selector
 from parsel.csstranslator import HTMLTranslator
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from .text import clean, element_text
 
 _TRANSLATOR = HTMLTranslator()
 _NAMESPACES = dict(Selector._default_namespaces)
 _TEXT = re.compile(r"::text\b")
+_PSEUDO = re.compile(r"::(?:text|attr\(([^)]*)\))\s*$")
 
 
 @functools.lru_cache(maxsize=4096)
 def compiled(css: str) -> etree.XPath:
-    """`css` translated and compiled once per selector string."""
+    """`css` translated and compiled once per selector string (the lxml engine)."""
     return etree.XPath(_TRANSLATOR.css_to_xpath(css), namespaces=_NAMESPACES, smart_strings=False)
 
 
+@functools.lru_cache(maxsize=4096)
+def split(css: str) -> tuple[str, str | None]:
+    """(the element selector, the attribute of a trailing `::attr(x)` or None); `::text` is dropped."""
+    m = _PSEUDO.search(css)
+    if not m:
+        return css, None
+    return css[:m.start()], (m.group(1).strip() if m.group(1) is not None else None)
+
+
+_PROBE = LexborHTMLParser("<html><body><p></p></body></html>")
+
+
+@functools.lru_cache(maxsize=4096)
+def lexbor_accepts(css: str) -> bool:
+    """Whether lexbor's CSS engine parses the selector (cssselect-only syntax such as `:contains()` it does not)."""
+    try:
+        _PROBE.css(split(css)[0])
+    except Exception:  # noqa: BLE001 - SelectolaxError, or whatever else the engine says about it
+        return False
+    return True
+
+
+def lexbor_reads(outlet) -> bool:
+    """Whether every selector and drop rule of `outlet` is one lexbor knows: only then is its page read on a
+    lexbor tree (a mixed reading would drop chrome on one tree and read the body from another)."""
+    values = [v for v in (outlet.selectors or {}).values() if v] + list(outlet.drop or ())
+    return all(lexbor_accepts(v) for v in values)
+
+
 def nodes(root, css: str) -> list:
-    """What the compiled selector gives on `root`: elements, or strings for `::attr(x)`."""
+    """What the selector gives on `root`: elements, or strings for `::attr(x)`."""
+    if isinstance(root, LexborNode):
+        base, attr = split(css)
+        found = root.css(base)
+        if attr is None:
+            return found
+        values = [n.attributes.get(attr) for n in found]
+        return [v for v in values if v is not None]
     result = compiled(css)(root)
     return result if isinstance(result, list) else [result]
 
@@ -66,12 +108,19 @@ def elements(root, css: str | None) -> list:
 
 
 def drop(root, css: str) -> None:
-    """Remove the matches (keeping their tails); a selector that cannot be dropped is skipped."""
+    """Remove the matches (keeping the text that follows them); a selector that cannot be dropped is skipped."""
     try:
         found = nodes(root, css)
     except Exception:  # noqa: BLE001
         return
     for node in found:
-        if isinstance(node, str) or node.getparent() is None:
+        if isinstance(node, str):
             return  # like parsel: the first match that cannot be removed stops the rest
+        if isinstance(node, LexborNode):
+            if node.parent is None or node.tag == "html":
+                return
+            node.remove()  # detached, not freed: a match nested in an earlier match stays valid
+            continue
+        if node.getparent() is None:
+            return
         node.drop_tree()

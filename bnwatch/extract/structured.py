@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from lxml import etree
+from selectolax.lexbor import LexborNode
 
 from .text import clean
 
@@ -16,6 +17,14 @@ ARTICLE_TYPES = {"newsarticle", "article", "reportagenewsarticle", "analysisnews
 _LD_SCRIPTS = etree.XPath('//script[contains(translate(@type, "JSONLD", "jsonld"), "ld+json")]/text()',
                           smart_strings=False)
 META_ATTRS = ("property", "name", "itemprop")
+
+
+def ld_scripts(root) -> list[str]:
+    """The text of every <script> whose type says ld+json (any case), on an lxml or a lexbor tree."""
+    if isinstance(root, LexborNode):
+        return [n.text(deep=True) for n in root.css("script[type]")
+                if "ld+json" in (n.attributes.get("type") or "").lower()]
+    return _LD_SCRIPTS(root)
 
 
 def jsonld_objects(root) -> list[dict]:
@@ -36,7 +45,7 @@ def jsonld_objects(root) -> list[dict]:
                 if "@graph" in obj:
                     stack.append(obj["@graph"])
 
-    for raw in _LD_SCRIPTS(root):
+    for raw in ld_scripts(root):
         raw = raw.strip().rstrip(";")
         if not raw:
             continue
@@ -119,12 +128,16 @@ def meta_index(root) -> dict[tuple[str, str], str]:
     """(attribute, value) → the content of the first <meta> in document order that has both, i.e. what
     `//meta[@attr="value"]/@content` gives first; built in one pass."""
     index: dict[tuple[str, str], str] = {}
-    for el in root.iter("meta"):
-        content = el.get("content")
+    if isinstance(root, LexborNode):
+        metas = (n.attributes for n in root.css("meta[content]"))
+    else:
+        metas = (el.attrib for el in root.iter("meta"))
+    for attrs in metas:
+        content = attrs.get("content")
         if content is None:
             continue
         for attr in META_ATTRS:
-            value = el.get(attr)
+            value = attrs.get(attr)
             if value is not None:
                 index.setdefault((attr, value), content)
     return index

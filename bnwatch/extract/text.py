@@ -6,6 +6,8 @@ import re
 import unicodedata
 from typing import Any
 
+from selectolax.lexbor import LexborNode
+
 from bnwatch.textnorm import nfc
 
 _WS = re.compile(r"[ \t\r\n\f\v\u00a0\u2000-\u200a\u202f\u3000]+")
@@ -67,8 +69,10 @@ def in_chrome(el) -> bool:
 
 
 def element_paragraphs(el, *, skip_junk: bool = True) -> list[str]:
-    """Paragraph texts of an lxml element: block elements and <br> break lines; scripts, styles, forms and
-    (optionally) elements whose class/id says share/related/ad/comment are skipped."""
+    """Paragraph texts of an element (of an lxml or a lexbor tree): block elements and <br> break lines; scripts,
+    styles, forms and (optionally) elements whose class/id says share/related/ad/comment are skipped."""
+    if isinstance(el, LexborNode):
+        return lexbor_paragraphs(el, skip_junk)
     if len(el) == 0 and isinstance(el.tag, str):  # no children (most <p> of a body): its own text is all of it
         if el.tag.lower().rsplit("}", 1)[-1] in SKIP:
             return []
@@ -108,6 +112,54 @@ def element_paragraphs(el, *, skip_junk: bool = True) -> list[str]:
                 continue
         if not root and node.tail:
             buf.append(node.tail)
+    flush()
+    return out
+
+
+def lexbor_paragraphs(el, skip_junk: bool = True) -> list[str]:
+    """element_paragraphs on a lexbor node (its text nodes are nodes of their own: no text/tail)."""
+    tag = el.tag
+    if tag is None or tag.startswith("-") or tag in SKIP:
+        return []
+    child = el.child
+    if child is not None and child.next is None and child.tag == "-text":  # one text node: all of it
+        text = clean(child.text_content)
+        return [text] if text else []
+    out: list[str] = []
+    buf: list[str] = []
+
+    def flush() -> None:
+        text = clean("".join(buf))
+        buf.clear()
+        if text:
+            out.append(text)
+
+    stack: list = [(el, False)]
+    while stack:
+        node, leaving = stack.pop()
+        if leaving:
+            flush()  # only blocks are pushed to be left
+            continue
+        tag = node.tag
+        if tag == "-text":
+            buf.append(node.text_content or "")
+            continue
+        if tag is None or tag.startswith("-") or tag in SKIP:
+            continue
+        if skip_junk and node is not el:
+            attrs = node.attributes
+            names = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
+            if names.strip() and JUNK_ATTR.search(names):
+                continue
+        if tag in BLOCK:
+            flush()
+            stack.append((node, True))
+        children = []
+        child = node.child
+        while child is not None:
+            children.append((child, False))
+            child = child.next
+        stack.extend(reversed(children))
     flush()
     return out
 

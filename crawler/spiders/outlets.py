@@ -44,7 +44,7 @@ from twisted.python.threadable import isInIOThread
 from w3lib.url import canonicalize_url
 
 from bnwatch import metrics
-from bnwatch.extract.lexbor_fingerprint import fingerprint_v3 as content_fingerprint
+from bnwatch.extract import fingerprint_v3 as content_fingerprint
 from bnwatch.outlets import DiscoverySource, Outlet, Registry, default_registry
 from bnwatch.records import RawPage
 from crawler.challenge import challenge_reason

@@ -1,4 +1,4 @@
-"""The crawler's content fingerprint, v3 (bnwatch/extract/lexbor_fingerprint.py): the v2 reading on a lexbor tree.
+"""The crawler's content fingerprint, v3 (bnwatch/extract/fingerprint.py): the v2 reading on a lexbor tree.
 It must detect the same edits as v2, ignore the same page chrome, and not republish articles stored with v2."""
 
 from types import SimpleNamespace
@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 
 from bnwatch.extract import fingerprint, fingerprint_version
-from bnwatch.extract.lexbor_fingerprint import fingerprint_v3
+from bnwatch.extract import fingerprint_v3
 from crawler.seen import SeenStore
 from tests.crawler.test_seen import RECORDED_V2, _golden
 
