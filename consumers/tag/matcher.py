@@ -129,11 +129,10 @@ LEAD_CHARS = 400
 
 
 def _sentence_starts(text: str) -> list[int]:
-    starts = [0]
-    for m in _SENTENCE_END.finditer(text):
-        if m.end() < len(text):
-            starts.append(m.end())
-    return sorted(set(starts))
+    """Where each sentence of `text` starts: 0, then after every sentence end that is not the text's end (match
+    ends strictly increase: the list is sorted and unique as built)."""
+    end = len(text)
+    return [0, *(m.end() for m in _SENTENCE_END.finditer(text) if m.end() < end)]
 
 
 class Matcher:
@@ -165,7 +164,7 @@ class Matcher:
         joiners = "|".join(re.escape(j) for j in sorted(g.joiners, key=len, reverse=True))
         suffixes = "|".join(re.escape(s) for s in g.suffixes)
         self._tail = re.compile(f"(?:(?:{joiners})?(?:{suffixes}))?(?![{WORD}])")
-        self._chrome = g.chrome_cut
+        self._chrome = tuple(g.chrome_cut)
         self._chrome_prefix = max((len(c) for c in self._chrome), default=0)
 
     # -- text preparation -----------------------------------------------------------------------------------------
@@ -199,22 +198,23 @@ class Matcher:
                 if chrome:
                     continue
                 have_text = True
-                starts = _sentence_starts(line) + [len(line)]
+                if not lead_started and (len(stripped) >= 80 or "।" in stripped):
+                    lead_started = True
+                lowered = lower_ascii(line)  # offsets unchanged: each sentence's lowered text is a slice
+                starts = _sentence_starts(line)
+                starts.append(len(line))
                 for s, e in zip(starts, starts[1:]):
                     text = line[s:e]
-                    if not text.strip():
+                    size = len(text.strip())
+                    if not size:
                         continue
-                    if not lead_started and (len(stripped) >= 80 or "।" in stripped):
-                        lead_started = True
                     lead = lead_started and lead_sentences < LEAD_SENTENCES and lead_chars < LEAD_CHARS
                     if lead:
                         lead_sentences += 1
-                        lead_chars += len(text.strip())
-                    unit = Unit(len(units), "lead" if lead else "body", p_index, offset + s, text, lower_ascii(text))
-                    unit.sentence_starts = [0]
-                    unit.sentence_base = sentence_base
+                        lead_chars += size
+                    units.append(Unit(len(units), "lead" if lead else "body", p_index, offset + s, text,
+                                      lowered[s:e], [0], sentence_base))
                     sentence_base += 1
-                    units.append(unit)
             if stop:
                 cut_at = p_index
                 break
@@ -223,9 +223,8 @@ class Matcher:
 
     def _is_chrome(self, line: str) -> str | None:
         low = lower_ascii(line[:self._chrome_prefix])  # only the start is compared
-        for marker in self._chrome:
-            if low.startswith(marker):
-                return "cut" if len(line) <= self.gazetteer.chrome_max_len else "drop"
+        if self._chrome and low.startswith(self._chrome):
+            return "cut" if len(line) <= self.gazetteer.chrome_max_len else "drop"
         return None
 
     # -- matching -------------------------------------------------------------------------------------------------
