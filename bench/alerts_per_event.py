@@ -135,7 +135,8 @@ def story_members(db: Path) -> tuple[dict[str, str], object]:
 def why_apart(index, a_url: str, b_url: str) -> str:
     """Why the stories stage did not join two articles: each test of consumers/stories/index.py against its
     threshold, from the features it stored."""
-    from consumers.stories.index import NEAR_DUP, REWRITE, SAME_HEADLINE, jaccard, parse_time, time_compatible
+    from consumers.stories.index import (EVENT_WINDOW, NEAR_DUP, REWRITE, SAME_EVENT_WORDS, SAME_HEADLINE, cosine,
+                                         jaccard, parse_time, time_compatible)
 
     fs = {f.url: f for f in index.features.values()}
     a, b = fs[a_url], fs[b_url]
@@ -149,7 +150,10 @@ def why_apart(index, a_url: str, b_url: str) -> str:
             f"near-duplicate {near:.2f} (≥ {NEAR_DUP}); shared participants {','.join(shared) or 'none'} "
             f"(own: {','.join(sorted(a.distinctive)) or 'none'} / {','.join(sorted(b.distinctive)) or 'none'}); "
             f"headline {jaccard(a.headline, b.headline):.2f} (≥ {SAME_HEADLINE}); "
-            f"words {jaccard(a.words, b.words):.2f} (≥ {REWRITE})")
+            f"words {jaccard(a.words, b.words):.2f} (≥ {REWRITE}); "
+            f"event words {cosine(a.event, b.event):.2f} (≥ {SAME_EVENT_WORDS} within "
+            f"{EVENT_WINDOW.total_seconds() / 3600:.0f} h: {','.join(a.event_words) or 'none'} / "
+            f"{','.join(b.event_words) or 'none'})")
 
 
 def count(items: list[dict], run: dict) -> dict:

@@ -1,6 +1,6 @@
 """Story assignment: which earlier article (if any) reports the same event.
 
-Three ways to join an existing story, tried in order:
+Five ways to join an existing story, tried in order:
 1. near duplicate — MinHash (datasketch, LSH) over word 3-shingles of the folded text, estimated Jaccard >= 0.5
    (syndicated copies, light rewrites);
 2. same distinctive entity and time — a named participant beyond the two heads of state and capitals (Belousov,
@@ -8,11 +8,17 @@ Three ways to join an existing story, tried in order:
    when a publication time is missing, a shared event date written in the text ('২৯ নভেম্বর') ±1 day;
 3. same headline — character 3-gram Jaccard of the folded titles >= 0.7 within the window (outlets that copy an
    agency's headline over a text of their own);
-4. rewrite — content-word Jaccard >= 0.3 plus the same time condition.
+4. rewrite — content-word Jaccard >= 0.3 plus the same time condition;
+5. same event words — only when 1–4 found nothing: within 24 h, cosine >= 0.35 of the character 3-grams of the
+   *event words* of title + lead (what is left once names, the rule's relation words, and function and war-news words
+   are taken out: 'আবাসন', 'নববর্ষের বার্তায়'; two at least on each side), and, when a second story clears 0.35 too,
+   the best at least twice that one (an article as close to two same-day stories joins neither).
 Translations of one event (seed 000 from Inqilab and seed 003 from vietnam.vn/Thanh Nien) share almost no
-shingles, so (2) is what joins them.
+shingles, so (2) is what joins them; headlines of one event worded apart by each outlet ('আবাসন প্রকল্প উদ্বোধন
+কিমের' / '‘পুতিন প্রেমের’ বিরাট আবাসন') share no participant and few words, so (5) is what joins them.
 
-State lives in SQLite so a restart keeps stories; the LSH index is rebuilt from it at start-up.
+State lives in SQLite so a restart keeps stories; the LSH index and the event-word profiles are rebuilt from it
+at start-up.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import json
 import re
 import sqlite3
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -36,6 +43,16 @@ NEAR_DUP = 0.5
 REWRITE = 0.3
 SAME_HEADLINE = 0.7
 WINDOW = timedelta(hours=72)
+#: (5) same event words: weaker evidence than (1)–(4), so a narrower window (one news cycle), a threshold above every
+#: pair of distinct events of the labelled dev half whatever their dates (the closest, 0.28: 'ত্রিপক্ষীয়' of Belarus's
+#: trilateral ties and of the Beijing 'trilateral axis'), and a margin when two stories clear it
+EVENT_WINDOW = timedelta(hours=24)
+SAME_EVENT_WORDS = 0.35
+EVENT_MARGIN = 2.0
+#: an article with fewer distinct event words than this is not matched on them (one shared word is all it could have)
+EVENT_MIN_WORDS = 2
+#: how much of the text after the title the event words come from when no lead is given (the matcher's LEAD_CHARS)
+LEAD_CHARS = 400
 #: articles seen longer ago than this leave the in-memory index (none can join a story across the window any more)
 RETAIN = WINDOW + timedelta(hours=24)
 #: stories, articles and emitted alerts older than this are deleted from the database: it stays bounded for months
@@ -66,6 +83,97 @@ _NOT_FIGURES = re.compile(
     rf"|(?:{_MONTH_NAMES})\s*,?\s*(?:19|20)\d\d(?!\d|[.,]\d)")  # নভেম্বর ২০২৪ (a date without its day)
 #: a day-and-month date with the year that may follow it, taken out before figures are counted
 _DATE_YEAR = re.compile(_DATE.pattern + r"(?:\s*,?\s*(?:19|20)\d\d(?!\d|[.,]\d))?")
+
+#: words that say nothing about which event an article reports (event words, rule 5): function words, dateline and
+#: byline words, weekdays and months, the words of a leader's statement ('বীর আখ্যা দিলেন', 'প্রশংসা করলেন': Kim
+#: called soldiers heroes after two different events) and of every Russia–North Korea war story; compared with one
+#: inflection taken off (_stems). Names (every gazetteer form), the rule's relation words (gazetteer topic_words),
+#: Latin-script words (bylines, agencies) and words with digits are taken out as well.
+_NOT_EVENT_WORDS = frozenset(fold(w) for w in """
+ও এবং বা কিন্তু তবে যে যা যার যারা যাতে যখন সঙ্গে সাথে জন্য থেকে হতে দিয়ে নিয়ে করে করা করেছে করেছেন করছে
+করছেন করলেন করল করবে করবেন করেন করার হয়েছে হয়েছেন হচ্ছে হবে হয় হয়ে হওয়া হলো হল আরও আর এক একটি এই ওই সেই
+এটি তার তাদের তিনি তারা তাঁর তাঁরা তাঁদের এর কি কী না নয় নেই বলে বললেন বলেছেন বলা বলেন জানিয়েছেন জানিয়েছে
+জানান জানা জানানো দিলেন দিয়েছেন দিয়েছে দেন নতুন পর পরে আগে মধ্যে ওপর উপর বিরুদ্ধে পক্ষে দাবি গেছে যায় এখন আজ
+গত প্রায় অন্তত বিষয়ে মতো মত সহ প্রতি আছে ছিল ছিলেন দুই তিন দুটি পারে পারেন দিতে নিতে বেশি কম অনেক
+বিভিন্ন সব সকল এমন কোনো কোন ধরন
+রবিবার সোমবার মঙ্গলবার বুধবার বৃহস্পতিবার শুক্রবার শনিবার সাল বছর মাস দিন সপ্তাহ বৈশাখ জ্যৈষ্ঠ আষাঢ় শ্রাবণ
+ভাদ্র আশ্বিন কার্তিক অগ্রহায়ণ পৌষ মাঘ ফাল্গুন চৈত্র
+আপডেট অনলাইন ডেস্ক প্রকাশ প্রকাশিত এএম পিএম প্রতিবেদক সংবাদদাতা ছবি সংগৃহীত সংবাদমাধ্যম সংবাদ খবর প্রতিবেদন
+প্রতিবেদনে সূত্র বরাত বরাতে বার্তাসংস্থা এজেন্সি রয়টার্স এএফপি এপি বিবিসি সিএনএন
+আখ্যা প্রশংসা ঘোষণা বীর বীরত্ব শহীদ
+যুদ্ধ যুদ্ধক্ষেত্র নিহত আহত হাজার লাখ কোটি নেতা প্রেসিডেন্ট প্রধান দেশ দেশটি রাষ্ট্র রাষ্ট্রীয় সরকার মন্ত্রী
+""".split())
+#: a lead line that reads as a sentence: a danda, or eight words (not a byline or a dateline)
+_SENTENCE = re.compile(r"[\u0964?!]|\S(?:\s+\S+){7}")
+#: phrases taken out before the words are read ('রাষ্ট্রীয় বার্তা সংস্থা কেসিএনএ' is a source, not a message)
+_NOT_EVENT_PHRASES = re.compile("|".join(fold(p) for p in ("বার্তা সংস্থা", "সংবাদ সংস্থা")))
+#: one inflection at the end of a word (longest first), for comparing with the lists above
+_INFLECTIONS = tuple(sorted({fold(x) for x in (
+    "গুলোর", "গুলো", "দের", "য়ের", "ের", "এর", "টির", "টি", "টা", "কে", "তে", "য়", "য়ে", "রা", "র", "ে", "ই", "ও",
+    "েরা")}, key=len, reverse=True))
+
+
+def _stems(word: str) -> tuple[str, ...]:
+    return (word,) + tuple(word[:-len(x)] for x in _INFLECTIONS if word.endswith(x) and len(word) > len(x) + 1)
+
+
+_NAME_WORDS: frozenset[str] | None = None
+_TOPIC_STEMS: tuple[str, ...] = ()
+
+
+def _gazetteer_words() -> tuple[frozenset[str], tuple[str, ...]]:
+    """Every word of every name in the tag stage's gazetteer (both sides, third parties, the Ukraine-war names),
+    and its single-word relation stems (topic_words: সেনা, সম্পর্ক, জোট, …): no event is told by them."""
+    global _NAME_WORDS, _TOPIC_STEMS
+    if _NAME_WORDS is None:
+        from consumers.tag.gazetteer import load_gazetteer
+
+        g = load_gazetteer()
+        forms = [v.form for c in g.concepts.values() for v in c.variants]
+        forms += list(g.negatives.get("ukraine_war_russia_only", ()))
+        _NAME_WORDS = frozenset(w for f in forms for w in _WORDS.findall(f.lower()))
+        _TOPIC_STEMS = tuple(t for t in g.topic_words if " " not in t)
+    return _NAME_WORDS, _TOPIC_STEMS
+
+
+def event_words(title: str, lead: str) -> list[str]:
+    """The words of title + lead that can tell one event from another (rule 5), in order, folded."""
+    names, topics = _gazetteer_words()
+    text = _NOT_EVENT_PHRASES.sub(" ", fold(f"{title or ''}\n{lead or ''}").lower())
+    out = []
+    for w in _WORDS.findall(text):
+        if len(w) < 3 or w.isascii() or any(c.isdigit() for c in w) or w in _MONTHS or w.startswith(topics):
+            continue
+        stems = _stems(w)
+        if any(s in names or s in _NOT_EVENT_WORDS for s in stems):
+            continue
+        out.append(w)
+    return out
+
+
+def event_profile(words: Iterable[str]) -> dict[str, float]:
+    """Character 3-grams of the event words (inside words, with their edges), counted and L2-normalised:
+    inflections of one word share most of them ('আবাসন' / 'আবাসনের')."""
+    grams: Counter[str] = Counter()
+    for w in words:  # a word of the title that the lead repeats counts twice: it is what the story is about
+        w = f" {w} "
+        grams.update(w[i:i + 3] for i in range(len(w) - 2))
+    norm = sum(v * v for v in grams.values()) ** 0.5
+    return {g: v / norm for g, v in grams.items()} if norm else {}
+
+
+def cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(v * b.get(g, 0.0) for g, v in a.items())
+
+
+def shared_event_words(a: Iterable[str], b: Iterable[str]) -> list[str]:
+    """Words of `a` with the stem of a word of `b` (one inflection off, or the first four letters alike): what rule
+    5's reason names."""
+    bs = {x for v in b for x in _stems(v)}
+    b4 = {v[:4] for v in b if len(v) >= 4}
+    return [w for w in dict.fromkeys(a) if bs.intersection(_stems(w)) or (len(w) >= 4 and w[:4] in b4)]
 
 
 def parse_time(value: str | None) -> datetime | None:
@@ -100,10 +208,14 @@ class Features:
     numbers: set[str]
     minhash: MinHash | None = None
     headline: frozenset[str] = frozenset()  # character 3-grams of the folded title
+    event_words: tuple[str, ...] = ()  # words of title + lead that can tell events apart (rule 5)
+    event: dict[str, float] = field(default_factory=dict)  # their character 3-gram profile
 
     def __post_init__(self) -> None:
         if not self.headline and self.title:
             self.headline = headline_grams(self.title)
+        if not self.event and self.event_words:
+            self.event = event_profile(self.event_words)
 
     def ref_dates(self) -> set[tuple[int, int]]:
         dates = set(self.dates)
@@ -119,7 +231,9 @@ def headline_grams(title: str) -> frozenset[str]:
 
 
 def extract(*, canonical_url: str, content_hash: str, outlet: str, url: str, title: str, texts: list[str],
-            published_at: str | None, discovered_at: str | None, entities: Iterable[dict | str]) -> Features:
+            published_at: str | None, discovered_at: str | None, entities: Iterable[dict | str],
+            lead: list[str] | None = None) -> Features:
+    """`texts`: the text after the title; `lead`: its lead sentences (the matcher's), else its first LEAD_CHARS."""
     text = fold("\n".join([title or ""] + list(texts))).lower()
     tokens = _WORDS.findall(text)
     shingles = {" ".join(tokens[i:i + 3]) for i in range(max(0, len(tokens) - 2))} or set(tokens)
@@ -145,8 +259,12 @@ def extract(*, canonical_url: str, content_hash: str, outlet: str, url: str, tit
     numbers = {n.replace(",", "") for n in _NUMBER.findall(figures)}
     mh = MinHash(num_perm=NUM_PERM, permutations=_PERMUTATIONS)  # the same (seeded) permutations, computed once
     mh.update_batch([s.encode("utf-8") for s in shingles])
+    # a lead line that is not a sentence (a byline, a dateline: 'Daily Inqilab অনলাইন ডেস্ক') tells no event
+    lead_text = ("\n".join(t for t in lead if _SENTENCE.search(t)) if lead is not None
+                 else "\n".join(texts)[:LEAD_CHARS])
     return Features(f"{canonical_url}#{content_hash}", canonical_url, content_hash, outlet, url, title,
-                    published_at, discovered_at, shingles, words, distinctive, ents, dates, numbers, mh)
+                    published_at, discovered_at, shingles, words, distinctive, ents, dates, numbers, mh,
+                    event_words=tuple(event_words(title, lead_text)))
 
 
 def _dates_close(a: set[tuple[int, int]], b: set[tuple[int, int]]) -> bool:
@@ -204,7 +322,7 @@ CREATE TABLE IF NOT EXISTS stories (
 CREATE TABLE IF NOT EXISTS articles (
   key TEXT PRIMARY KEY, canonical_url TEXT NOT NULL, content_hash TEXT NOT NULL, story_id TEXT NOT NULL,
   outlet TEXT, url TEXT, title TEXT, published_at TEXT, discovered_at TEXT, added_at TEXT, version INTEGER,
-  minhash BLOB, words TEXT, distinctive TEXT, entities TEXT, dates TEXT, numbers TEXT);
+  minhash BLOB, words TEXT, distinctive TEXT, entities TEXT, dates TEXT, numbers TEXT, event_words TEXT);
 CREATE TABLE IF NOT EXISTS emitted (key TEXT PRIMARY KEY, alert TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS articles_url ON articles(canonical_url);
 CREATE INDEX IF NOT EXISTS articles_story ON articles(story_id);
@@ -217,9 +335,11 @@ class StoryIndex:
 
     def __init__(self, db_path: str | Path = ":memory:", rule: str = "ru-nk", window: timedelta = WINDOW,
                  near_dup: float = NEAR_DUP, rewrite: float = REWRITE, retain: timedelta = RETAIN,
-                 keep: timedelta = KEEP, outlet_batch: int = OUTLET_BATCH):
+                 keep: timedelta = KEEP, outlet_batch: int = OUTLET_BATCH, event_window: timedelta = EVENT_WINDOW,
+                 same_event: float = SAME_EVENT_WORDS, event_margin: float = EVENT_MARGIN):
         self.rule = rule
         self.window = window
+        self.event_window, self.same_event, self.event_margin = event_window, same_event, event_margin
         self.near_dup = near_dup
         self.rewrite = rewrite
         self.retain, self.keep, self.outlet_batch = retain, keep, outlet_batch
@@ -230,6 +350,9 @@ class StoryIndex:
         if "announced" not in {row[1] for row in self.db.execute("PRAGMA table_info(stories)")}:
             with self.db:  # a database of an earlier release
                 self.db.execute("ALTER TABLE stories ADD COLUMN announced TEXT")
+        if "event_words" not in {row[1] for row in self.db.execute("PRAGMA table_info(articles)")}:
+            with self.db:  # a database of an earlier release: its articles have no event words (rule 5 skips them)
+                self.db.execute("ALTER TABLE articles ADD COLUMN event_words TEXT")
         self.lock = threading.Lock()
         self.lsh = MinHashLSH(threshold=near_dup, num_perm=NUM_PERM)
         self.features: dict[str, Features] = {}
@@ -244,11 +367,12 @@ class StoryIndex:
         since = (datetime.now(timezone.utc) - self.retain).isoformat()
         rows = self.db.execute(
             "SELECT a.key, a.canonical_url, a.content_hash, a.story_id, a.outlet, a.url, a.title, a.published_at,"
-            " a.discovered_at, a.minhash, a.words, a.distinctive, a.entities, a.dates, a.numbers, a.added_at"
+            " a.discovered_at, a.minhash, a.words, a.distinctive, a.entities, a.dates, a.numbers, a.added_at,"
+            " a.event_words"
             " FROM articles a JOIN stories s ON s.story_id = a.story_id WHERE s.rule = ? AND a.added_at >= ?"
             " ORDER BY a.added_at", (self.rule, since)).fetchall()
         for (key, curl, chash, sid, outlet, url, title, pub, disc, mh_blob, words, dist, ents, dates,
-             nums, added_at) in rows:
+             nums, added_at, event) in rows:
             mh = None
             if mh_blob:
                 import numpy as np
@@ -257,7 +381,8 @@ class StoryIndex:
                              permutations=_PERMUTATIONS)
             f = Features(key, curl, chash, outlet, url, title, pub, disc, set(), set(json.loads(words or "[]")),
                          set(json.loads(dist or "[]")), set(json.loads(ents or "[]")),
-                         {tuple(d) for d in json.loads(dates or "[]")}, set(json.loads(nums or "[]")), mh)
+                         {tuple(d) for d in json.loads(dates or "[]")}, set(json.loads(nums or "[]")), mh,
+                         event_words=tuple(json.loads(event or "[]")))
             self._remember(f, sid, added_at)
 
     def _remember(self, f: Features, story_id: str, added_at: str) -> None:
@@ -361,7 +486,33 @@ class StoryIndex:
             else:
                 continue
             best = max(best, cand) if best else cand
-        return (best[1], best[2]) if best else (None, "new")
+        if best:
+            return best[1], best[2]
+        return self._same_event_words(f)
+
+    def _same_event_words(self, f: Features) -> tuple[str | None, str]:
+        """Rule 5: the story whose articles within EVENT_WINDOW share the most event words with this one (its best
+        article), when that clears SAME_EVENT_WORDS and, if a second story clears it too, is EVENT_MARGIN times that
+        one's: an article as close to two stories joins neither (a second alert, not a merged event)."""
+        if len(set(f.event_words)) < EVENT_MIN_WORDS:
+            return None, "new"
+        by_story: dict[str, tuple[float, Features]] = {}
+        for key, other in self.features.items():
+            if len(set(other.event_words)) < EVENT_MIN_WORDS or not time_compatible(f, other, self.event_window):
+                continue
+            sim = cosine(f.event, other.event)
+            sid = self.story_of[key]
+            if sim > by_story.get(sid, (0.0, other))[0]:
+                by_story[sid] = (sim, other)
+        ranked = sorted(by_story.items(), key=lambda x: x[1][0], reverse=True)
+        if not ranked or ranked[0][1][0] < self.same_event:
+            return None, "new"
+        sid, (sim, other) = ranked[0]
+        second = ranked[1][1][0] if len(ranked) > 1 and ranked[1][1][0] >= self.same_event else 0.0
+        if sim < self.event_margin * second:
+            return None, f"new (event words as close to two stories: {sim:.2f} / {second:.2f})"
+        words = ",".join(shared_event_words(f.event_words, other.event_words)) or "-"
+        return sid, f"same event words as {other.url} ({words}; cosine {sim:.2f})"
 
     def _time_ok(self, a: Features, b: Features) -> bool:
         return time_compatible(a, b, self.window)
@@ -429,12 +580,15 @@ class StoryIndex:
                      json.dumps(sorted(story.numbers)), json.dumps(sorted(story.dates)),
                      json.dumps(sorted(story.announced))))
                 self.db.execute(
-                    "INSERT OR IGNORE INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "INSERT OR IGNORE INTO articles (key, canonical_url, content_hash, story_id, outlet, url, title,"
+                    " published_at, discovered_at, added_at, version, minhash, words, distinctive, entities, dates,"
+                    " numbers, event_words) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (f.key, f.canonical_url, f.content_hash, story.story_id, f.outlet, f.url, f.title,
                      f.published_at, f.discovered_at, seen_at, story.version,
                      f.minhash.hashvalues.tobytes() if f.minhash is not None else None,
                      json.dumps(sorted(f.words), ensure_ascii=False), json.dumps(sorted(f.distinctive)),
-                     json.dumps(sorted(f.entities)), json.dumps(sorted(f.dates)), json.dumps(sorted(f.numbers))))
+                     json.dumps(sorted(f.entities)), json.dumps(sorted(f.dates)), json.dumps(sorted(f.numbers)),
+                     json.dumps(list(f.event_words), ensure_ascii=False)))
                 if emit is not None:
                     alert = emit(Assignment(self.story(story.story_id), kind, reason))
                     if alert is not None:

@@ -33,7 +33,8 @@ def article_features(article: Article, entities: list | None = None) -> Features
     content_hash = article.content_hash or Article.hash_content(article.title, list(article.paragraphs))
     return extract(canonical_url=article.canonical_url or article.url, content_hash=content_hash,
                    outlet=article.outlet, url=article.url, title=article.title,
-                   texts=[u.text for u in units[1:]], published_at=article.published_at,
+                   texts=[u.text for u in units[1:]], lead=[u.text for u in units[1:] if u.where == "lead"],
+                   published_at=article.published_at,
                    discovered_at=article.discovered_at or article.fetched_at, entities=entities)
 
 
