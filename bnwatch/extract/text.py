@@ -68,6 +68,20 @@ def in_chrome(el) -> bool:
     return False
 
 
+def _paragraph_buffer():
+    """(paragraphs, the pieces of the current one, flush): flush() makes the pieces one cleaned paragraph."""
+    out: list[str] = []
+    buf: list[str] = []
+
+    def flush() -> None:
+        text = clean("".join(buf))
+        buf.clear()
+        if text:
+            out.append(text)
+
+    return out, buf, flush
+
+
 def element_paragraphs(el, *, skip_junk: bool = True) -> list[str]:
     """Paragraph texts of an element (of an lxml or a lexbor tree): block elements and <br> break lines; scripts,
     styles, forms and (optionally) elements whose class/id says share/related/ad/comment are skipped."""
@@ -78,14 +92,7 @@ def element_paragraphs(el, *, skip_junk: bool = True) -> list[str]:
             return []
         text = clean(el.text)
         return [text] if text else []
-    out: list[str] = []
-    buf: list[str] = []
-
-    def flush() -> None:
-        text = clean("".join(buf))
-        buf.clear()
-        if text:
-            out.append(text)
+    out, buf, flush = _paragraph_buffer()
 
     # an explicit stack, not recursion: a page may nest thousands of inline tags inside one paragraph.
     # (node, False) = enter the node; (node, True) = leave it (close its block, then its tail text follows)
@@ -125,14 +132,7 @@ def lexbor_paragraphs(el, skip_junk: bool = True) -> list[str]:
     if child is not None and child.next is None and child.tag == "-text":  # one text node: all of it
         text = clean(child.text_content)
         return [text] if text else []
-    out: list[str] = []
-    buf: list[str] = []
-
-    def flush() -> None:
-        text = clean("".join(buf))
-        buf.clear()
-        if text:
-            out.append(text)
+    out, buf, flush = _paragraph_buffer()
 
     stack: list = [(el, False)]
     while stack:
