@@ -139,33 +139,34 @@ class Matcher:
     def __init__(self, gazetteer: Gazetteer | None = None):
         self.gazetteer = gazetteer or load_gazetteer()
         g = self.gazetteer
-        self._automaton = ahocorasick.Automaton()
-        payloads: dict[str, list[tuple]] = {}
-
-        def add(form: str, payload: tuple) -> None:
-            tokens = [t for t in _TOKEN_SPLIT.split(form) if t]
-            if not tokens:
-                return
-            for seps in itertools.product(_SEPARATORS, repeat=len(tokens) - 1):
-                surface = tokens[0] + "".join(s + t for s, t in zip(seps, tokens[1:]))
-                payloads.setdefault(surface, []).append(payload)
-
-        for concept in g.concepts.values():
-            for variant in concept.variants:
-                add(variant.form, ("c", concept, variant))
-        for group, forms in g.negatives.items():
-            for form in forms:
-                add(form, ("n", group, form))
-        for word in g.topic_words:
-            add(word, ("t", "topic", word))
-        for surface, items in payloads.items():
-            self._automaton.add_word(surface, (len(surface), tuple(items)))
-        self._automaton.make_automaton()
+        forms = [(v.form, ("c", c, v)) for c in g.concepts.values() for v in c.variants]
+        forms += [(form, ("n", group, form)) for group, group_forms in g.negatives.items() for form in group_forms]
+        forms += [(word, ("t", "topic", word)) for word in g.topic_words]
+        self._automaton = self._build(forms)
+        self._side_automata: dict[frozenset[str], ahocorasick.Automaton] = {}
         joiners = "|".join(re.escape(j) for j in sorted(g.joiners, key=len, reverse=True))
         suffixes = "|".join(re.escape(s) for s in g.suffixes)
         self._tail = re.compile(f"(?:(?:{joiners})?(?:{suffixes}))?(?![{WORD}])")
         self._chrome = tuple(g.chrome_cut)
         self._chrome_prefix = max((len(c) for c in self._chrome), default=0)
+
+    @staticmethod
+    def _build(forms: list[tuple[str, Any]]) -> ahocorasick.Automaton:
+        """An automaton over every surface of the forms (each multi-word form with every separator between its
+        tokens); a surface's value is (its length, the payloads of every form that gives it)."""
+        payloads: dict[str, list] = {}
+        for form, payload in forms:
+            tokens = [t for t in _TOKEN_SPLIT.split(form) if t]
+            if not tokens:
+                continue
+            for seps in itertools.product(_SEPARATORS, repeat=len(tokens) - 1):
+                surface = tokens[0] + "".join(s + t for s, t in zip(seps, tokens[1:]))
+                payloads.setdefault(surface, []).append(payload)
+        automaton = ahocorasick.Automaton()
+        for surface, items in payloads.items():
+            automaton.add_word(surface, (len(surface), tuple(items)))
+        automaton.make_automaton()
+        return automaton
 
     # -- text preparation -----------------------------------------------------------------------------------------
     def units(self, title: str, paragraphs: list[str]) -> tuple[list[Unit], int | None]:
@@ -228,6 +229,25 @@ class Matcher:
         return None
 
     # -- matching -------------------------------------------------------------------------------------------------
+    def mentions_any(self, title: str, paragraphs: list[str], sides: frozenset[str]) -> bool:
+        """Whether a form of any concept on one of `sides` occurs as a word (the boundaries _raw_hits checks)
+        anywhere in the folded title and paragraphs: a superset of what tag() finds (no context, chrome, URL or
+        negative checks; sentences only ever end at a non-word character, so a unit's boundaries are the text's),
+        so False means tag() would find no such entity — one automaton pass, for a stage to skip the
+        sentence-by-sentence work."""
+        automaton = self._side_automata.get(sides)
+        if automaton is None:
+            automaton = self._side_automata[sides] = self._build(
+                [(v.form, None) for c in self.gazetteer.concepts.values() if c.side in sides for v in c.variants])
+        if not len(automaton):  # no concept on those sides: nothing to find
+            return False
+        text = lower_ascii(fold("\n".join([title or "", *(paragraphs or [])])))
+        for end, (length, _items) in automaton.iter(text):
+            start = end - length + 1
+            if (start == 0 or not _WORD_RE.match(text[start - 1])) and self._tail.match(text, end + 1):
+                return True  # a whole word, as _raw_hits requires (তাসকিন is not তাস)
+        return False
+
     def _raw_hits(self, unit: Unit):
         text = unit.lowered
         urls = [m.span() for m in _URL.finditer(text)] if ("http" in text or "www." in text) else []

@@ -14,8 +14,11 @@ from typing import Any
 
 from bnwatch.records import Article, Record
 
-from .matcher import Matcher, default_matcher
+from .matcher import Matcher, TagResult, default_matcher
 from .rules import DEFAULT_RULE, RelationRule, evaluate_all, load_rules
+
+#: the sides an entity of the output can have (OTHER is left out unless include_other)
+_SIDES = frozenset({"RU", "NK", "BOTH"})
 
 
 class TagStage:
@@ -33,11 +36,19 @@ class TagStage:
         else:
             self.rules = list(rules)
         self.include_other = include_other
+        # most articles name neither side: when every rule is a relation between sides, such an article's output
+        # (no entities, every rule's "none" result) is known after one automaton pass over its text
+        self._skip_unless = _SIDES if not include_other and all(
+            type(r) is RelationRule and (r.a | r.b) <= _SIDES for r in self.rules) else None
 
     def process(self, record: Record) -> list[Record]:
         if not isinstance(record, Article):
             raise TypeError(f"tag: expected an Article, got {type(record).__name__}")
-        tag = self.matcher.tag(record.title, list(record.paragraphs))
+        if self._skip_unless is not None and not self.matcher.mentions_any(record.title, list(record.paragraphs),
+                                                                         self._skip_unless):
+            tag = TagResult([], [], [], [])
+        else:
+            tag = self.matcher.tag(record.title, list(record.paragraphs))
         results = evaluate_all(self.rules, tag, record.outlet)
         entities = [e.to_dict() for e in tag.entities if self.include_other or e.side != "OTHER"]
         return [dataclasses.replace(record, entities=entities, rules=[r.to_dict() for r in results])]
