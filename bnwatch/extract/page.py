@@ -188,9 +188,9 @@ class Page:
 
     @property
     def canonical_href(self) -> str | None:
-        if self.on_lexbor:
-            href = next((h for h in (n.attributes.get("href") for n in self.lexbor.css('link[rel="canonical"]'))
-                         if h is not None), None)
+        if self.on_lexbor:  # by tag name (lexbor's element index), as the XPath reads it: rel exactly "canonical"
+            href = next((a["href"] for a in (n.attributes for n in self.lexbor.tags("link"))
+                         if a.get("rel") == "canonical" and a.get("href") is not None), None)
         else:
             href = self.first('//link[@rel="canonical"]/@href')
         return href or self.meta("og:url")

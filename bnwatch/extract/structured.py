@@ -21,8 +21,8 @@ META_ATTRS = ("property", "name", "itemprop")
 
 def ld_scripts(root) -> list[str]:
     """The text of every <script> whose type says ld+json (any case), on an lxml or a lexbor tree."""
-    if isinstance(root, LexborNode):
-        return [n.text(deep=True) for n in root.css("script[type]")
+    if isinstance(root, LexborNode):  # by tag name: lexbor's element index, several times faster than a CSS walk
+        return [n.text(deep=True) for n in root.parser.tags("script")
                 if "ld+json" in (n.attributes.get("type") or "").lower()]
     return _LD_SCRIPTS(root)
 
@@ -129,7 +129,7 @@ def meta_index(root) -> dict[tuple[str, str], str]:
     `//meta[@attr="value"]/@content` gives first; built in one pass."""
     index: dict[tuple[str, str], str] = {}
     if isinstance(root, LexborNode):
-        metas = (n.attributes for n in root.css("meta[content]"))
+        metas = (n.attributes for n in root.parser.tags("meta"))
     else:
         metas = (el.attrib for el in root.iter("meta"))
     for attrs in metas:
