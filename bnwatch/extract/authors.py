@@ -3,6 +3,7 @@ by the headline. An outlet with an authors selector gets only what it finds (an 
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from bnwatch.textnorm import fold
@@ -10,13 +11,15 @@ from bnwatch.textnorm import fold
 from .dateparse import parse_dateline
 from .dates import TIME_HINT
 from .structured import flat, names, types
-from .text import JUNK_ATTR, clean, element_paragraphs, n, short_texts
+from .text import JUNK_ATTR, attribute, clean, element_paragraphs, following_elements, is_element, n, short_texts
 from .title import headline_element
 
 _LABEL = re.compile(n(r"^(?:লেখক|প্রতিবেদক|প্রতিবেদন|রিপোর্ট|লিখেছেন|by|written by|published by|author)\s*[:ঃ]?\s+"),
                     re.I)
 _XPATH = ("//body//*[contains(@class, 'author') or contains(@class, 'byline') or contains(@class, 'reporter')"
           " or @rel='author' or @itemprop='author']")
+_CSS = ("body [class*='author'], body [class*='byline'], body [class*='reporter'], body [rel='author'],"
+        " body [itemprop='author']")  # the same query for a page read on lexbor
 #: a desk/reporter sign-off closing the copy: "জেপি/এমএস", "এমএইচ/এএসএম/জিকেএস", "বিডি প্রতিদিন/কালাম" (initials or
 #: the outlet's name, a slash, the sub-editor's name or initials). A code with digits ("এমআর-২") is not one.
 _SIGN_WORD = "[\u0980-\u09e3A-Za-z][\u0980-\u09e3A-Za-z.]*"
@@ -74,16 +77,17 @@ def _is_organization(value) -> bool:
 def generic_authors(page, title: str = "") -> list[str]:
     """The byline next to the headline: the first author/byline/reporter element with a short, date-free text,
     else a byline line ("নিজস্ব প্রতিবেদক") right under the headline, whatever its class."""
-    for el, text in short_texts(page, _XPATH, 80):
-        if JUNK_ATTR.search(el.get("class") or "") and "author" not in (el.get("class") or ""):
+    for el, text in short_texts(page, _XPATH, 80, css=_CSS):
+        classes = attribute(el, "class") or ""
+        if JUNK_ATTR.search(classes) and "author" not in classes:
             continue
         if TIME_HINT.search(text) or parse_dateline(text):
             continue
         return [text]
-    head = headline_element(page, title) if title else None
+    head = headline_element(page, title, lexbor=page.on_lexbor) if title else None
     if head is not None:
-        for el in list(head.itersiblings())[:3]:
-            if not isinstance(el.tag, str):
+        for el in list(itertools.islice(following_elements(head), 3)):
+            if not is_element(el):
                 continue
             for text in element_paragraphs(el, skip_junk=False)[:3]:
                 text = clean(n(text))

@@ -59,8 +59,18 @@ def is_junk(el) -> bool:
     return bool(JUNK_ATTR.search(attrs))
 
 
+_CHROME = ("header", "nav", "footer", "aside")
+
+
 def in_chrome(el) -> bool:
-    """Inside header/nav/footer/aside: page chrome, never the article."""
+    """Inside header/nav/footer/aside: page chrome, never the article (an lxml or a lexbor element)."""
+    if isinstance(el, LexborNode):
+        node = el.parent
+        while node is not None:
+            if node.tag in _CHROME:
+                return True
+            node = node.parent
+        return False
     for anc in el.iterancestors():
         tag = anc.tag.lower() if isinstance(anc.tag, str) else ""
         if tag in ("header", "nav", "footer", "aside"):
@@ -174,9 +184,39 @@ def headline_like(p: str) -> bool:
     return len(p) < 160 and not re.search("[।?!]\\s*$", p) and "।" not in p
 
 
-def short_texts(page, xpath: str, limit: int = 200):
-    """(element, NFC text) for elements outside header/nav/footer whose text is short."""
-    for el in page.xpath(xpath)[:200]:
+def attribute(el, name: str) -> str | None:
+    """An attribute of an lxml or a lexbor element."""
+    return el.attributes.get(name) if isinstance(el, LexborNode) else el.get(name)
+
+
+def string_value(el) -> str:
+    """All the text below an element, as XPath's string() reads it (scripts included), on either tree."""
+    return el.text(deep=True) if isinstance(el, LexborNode) else el.xpath("string()")
+
+
+def following_elements(el):
+    """The element siblings after `el`, in order (comments too, as lxml's itersiblings gives them; not text)."""
+    if not isinstance(el, LexborNode):
+        yield from el.itersiblings()
+        return
+    node = el.next
+    while node is not None:
+        if node.tag != "-text":
+            yield node
+        node = node.next
+
+
+def is_element(el) -> bool:
+    """An element, not a comment or processing instruction, on either tree."""
+    tag = el.tag
+    return isinstance(tag, str) and not (isinstance(el, LexborNode) and tag.startswith("-"))
+
+
+def short_texts(page, xpath: str, limit: int = 200, css: str | None = None):
+    """(element, NFC text) for elements outside header/nav/footer whose text is short. `css` is the same query for
+    a page read on its lexbor tree (tests/bnwatch/test_extract_two_trees.py holds the two readings equal)."""
+    found = page.lexbor.css(css) if css and page.on_lexbor else page.xpath(xpath)
+    for el in found[:200]:
         if isinstance(el, str) or in_chrome(el):
             continue
         text = clean(unicodedata.normalize("NFC", " ".join(element_paragraphs(el, skip_junk=False))))

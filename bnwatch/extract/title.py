@@ -9,7 +9,7 @@ from typing import Callable
 from bnwatch.textnorm import fold
 
 from .structured import names
-from .text import clean, comparable, element_paragraphs, in_chrome
+from .text import clean, comparable, element_paragraphs, in_chrome, string_value
 
 _SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|»|·|/)\s+")
 
@@ -69,17 +69,20 @@ def find_title(page, selectors: dict, site_names: tuple[str, ...] | Callable[[],
     return clean(fold(generic_title(page, site_names() if callable(site_names) else site_names)))
 
 
-def headline_element(page, title: str):
+def headline_element(page, title: str, *, lexbor: bool = False):
     """The page's own headline element: the first h1 that agrees with the title, else an h2 that does (outlets
-    that style the headline as h2 and keep h1 for the logo)."""
+    that style the headline as h2 and keep h1 for the logo). `lexbor`: from the page's lexbor tree."""
+    def headings(tag: str) -> list:
+        return page.lexbor.tags(tag) if lexbor else page.xpath(f"//{tag}")
+
     key = comparable(title) if title else ""
-    for el in page.xpath("//h1"):
-        text = comparable(el.xpath("string()") or "")
+    for el in headings("h1"):
+        text = comparable(string_value(el) or "")
         if not key or (text and (text in key or key in text)):
             return el
     if key:
-        for el in page.xpath("//h2"):
-            text = comparable(el.xpath("string()") or "")
+        for el in headings("h2"):
+            text = comparable(string_value(el) or "")
             if text and len(text) >= 0.8 * len(key) and (text in key or key in text) and not in_chrome(el):
                 return el
     return None

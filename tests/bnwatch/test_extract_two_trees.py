@@ -97,3 +97,25 @@ def test_a_page_that_could_stall_lexbor_is_read_on_lxml(monkeypatch):
     assert fingerprint_v3(html.encode(), site) is None  # v2's answer for a page the parser cut
     with pytest.raises(NotAnArticle, match="too_deep"):
         extract_article(html, "prothomalo", registry=REGISTRY)
+
+
+BYLINES = [
+    # an author element (not the share bar's rel=author link, not a date)
+    ("<html><body><h1>কিম রাশিয়া সফরে</h1><a rel='author' class='share'>শেয়ার</a>"
+     "<span class='time byline'>১২ আগস্ট ২০২৪, ০৭:২০</span><p class='byline'>নিজস্ব প্রতিবেদক</p>"
+     "<p>মস্কো পৌঁছেছেন উত্তর কোরিয়ার নেতা।</p></body></html>", ["নিজস্ব প্রতিবেদক"]),
+    # a byline line right under the headline, whatever its class (a comment in between counts as a sibling)
+    ("<html><body><header><p class='author'>লোগো</p></header><h1>কিম রাশিয়া সফরে</h1><!-- x -->"
+     "<div>অনলাইন ডেস্ক</div><p>মস্কো পৌঁছেছেন উত্তর কোরিয়ার নেতা।</p></body></html>", ["অনলাইন ডেস্ক"]),
+    ("<html><body><h1>কিম রাশিয়া সফরে</h1><p>মস্কো পৌঁছেছেন উত্তর কোরিয়ার নেতা।</p></body></html>", []),
+]
+
+
+@pytest.mark.parametrize("html,expected", BYLINES)
+def test_the_generic_byline_search_reads_alike_on_both_trees(html, expected):
+    from bnwatch.extract.authors import generic_authors
+
+    on_lxml, on_lexbor = Page(html), Page(html)
+    on_lexbor.on_lexbor = True
+    assert generic_authors(on_lxml, "কিম রাশিয়া সফরে") == generic_authors(on_lexbor, "কিম রাশিয়া সফরে") == expected
+    assert on_lexbor._sel is None  # read without building the lxml tree
