@@ -9,6 +9,7 @@ module (`title`, `dates`, `authors`, `section`, `credit`, `body`); `verdicts` sa
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from urllib.parse import urljoin
 
@@ -50,7 +51,7 @@ def extract_article(page: Page | bytes | str, outlet: str | None = None, url: st
     selectors = site.selectors if site else {}
     canonical = page.canonical_href
     if canonical and url:
-        canonical = urljoin(url, canonical)
+        canonical = absolute_url(url, canonical)
     page_url = url or canonical
 
     title = find_title(page, selectors, lambda: site_names(site, page, page_url))
@@ -83,6 +84,17 @@ def extract_article(page: Page | bytes | str, outlet: str | None = None, url: st
         authors=authors, section=clean(fold(section)).strip(" ।.") if section else None,
         credited_source=clean(fold(credit)) if credit else None, language=language, method=method,
         decode=page.decoded, date_confidence=0.5 if dates.calendar_mismatch else 1.0)
+
+
+_PLAIN_ABSOLUTE = re.compile(r"https?://[^\s\x00-\x1f\x7f?#;\[\]\\]+")
+
+
+def absolute_url(base: str, href: str) -> str:
+    """urljoin(base, href); a plain absolute http(s) link (what canonical links are) is returned as it is, which is
+    what urljoin gives for it (tests/bnwatch/test_extract_fields.py holds them equal), without its parsing."""
+    if _PLAIN_ABSOLUTE.fullmatch(href):
+        return href
+    return urljoin(base, href)
 
 
 def extract(page: Page | bytes | str, outlet: str | None = None, url: str | None = None, **options) -> dict:

@@ -153,3 +153,17 @@ def test_element_paragraphs_reads_a_childless_element_as_the_full_walk_does():
     assert element_paragraphs(doc.xpath("//script")[0]) == []
     assert element_paragraphs(doc.xpath("//p")[1]) == []
     assert element_paragraphs(doc.xpath("//p[@class='share']")[0]) == ["শেয়ার"]  # the root itself is never junk
+
+
+@pytest.mark.parametrize("href", [
+    "https://a.com/p?", "https://a.com/p#", "https://a.com", "https://a.com/x/../y", "http://a.com//b", "https://A.COM/P",
+    "https://a.com:443/p", "https://user:pw@a.com/p", "https://a.com/প্রথম-পাতা", "https://a.com/p q", "https://a.com/p\tq",
+    " https://a.com/p", "https://a.com/p;x", "https://[::1]/p", "/rel/x", "x", "//c.net/p", "https://a.com/p?q=1#f"])
+def test_absolute_url_is_urljoin(href):
+    """The canonical link's fast path (a plain absolute link is kept as it is) gives what urljoin gives."""
+    from urllib.parse import urljoin
+
+    from bnwatch.extract import absolute_url
+
+    for base in ("https://a.com/x/y", "http://b.org/"):
+        assert absolute_url(base, href) == urljoin(base, href)
