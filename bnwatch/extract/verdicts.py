@@ -58,6 +58,7 @@ CHALLENGE_TITLES: tuple[tuple[re.Pattern[str], str], ...] = (
      "challenge"),
 )
 _BLOCK_STATUSES = (403, 429, 503)
+_MARKER_BYTES = tuple(marker.encode("ascii") for marker, _kind in CHALLENGE_MARKERS)
 _ERROR_TITLE = re.compile(
     r"\s*(?:(?:[45]\d\d)\s*(?:[-:|–]?\s*(?:forbidden|not found|page not found|error|unauthori[sz]ed|"
     r"internal server error|bad gateway|service unavailable|gateway time-?out|bad request|gone)[^<]{0,40})?"
@@ -94,13 +95,27 @@ def challenge_kind(head_lower: str, status: int = 200) -> str | None:
     return None
 
 
+#: what _page_title reads, on text not lower-cased (ASCII letters in either case, as .lower() then find() matched
+#: them; spelled out: with re.I the engine cannot jump to each '<')
+_TITLE = re.compile(r"<[tT][iI][tT][lL][eE][^>]*>(.*?)</[tT][iI][tT][lL][eE]>", re.S)
+
+
 def page_verdict(html: str) -> str | None:
     """CHALLENGE for a bot interstitial, ERROR_PAGE for a 403/404/5xx wall (by its <title>), else None. Looks only
-    at the head of the page."""
-    head = html[:60000].lower()
-    if challenge_kind(head):
+    at the head of the page. What challenge_kind reads, without lower-casing the head of every page: the title
+    alone, and the markers only on a page without <article> (the only pages where they count)."""
+    head = html[:60000]
+    m = _TITLE.search(head)
+    title = m.group(1).lower() if m else None
+    if title is not None and any(pattern.match(title) for pattern, _kind in CHALLENGE_TITLES):
         return CHALLENGE
-    title = _page_title(head)
+    if "<article" not in head and "<ARTICLE" not in head:
+        # the markers are ASCII: a prefilter on the head's ASCII characters, lower-cased (dropping the others can
+        # only join pieces into a false hit, which challenge_kind then rejects), before lower-casing all of it
+        ascii_head = head.encode("ascii", "ignore").lower()
+        if (b"<article" not in ascii_head and any(m in ascii_head for m in _MARKER_BYTES)
+                and challenge_kind(head.lower())):
+            return CHALLENGE
     if title is not None and _ERROR_TITLE.match(title):
         return ERROR_PAGE
     return None

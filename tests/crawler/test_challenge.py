@@ -55,6 +55,20 @@ def test_challenge_titles_are_recognised_on_both_sides(title):
     assert page_verdict(page) == CHALLENGE
 
 
+@pytest.mark.parametrize("page,verdict", [
+    ("<html><head><TiTlE>Just a moment...</tItLe></head><body></body></html>", CHALLENGE),  # any ASCII case
+    ("<html><body>CF-CHL-বাংলা পাতা</body></html>", CHALLENGE),  # a marker in capitals, Bengali around it
+    ("<html><body><Article>লেখা</Article> cf-chl</body></html>", None),  # <Article> is <article>
+    ("<html><body>cf-c\u09a8hl</body></html>", None),  # a Bengali letter inside is no marker
+    ("<html><head><title>404 Not Found</title></head><body></body></html>", "error_page"),
+    ("<html><head><title>x", None),
+])
+def test_page_verdict_reads_the_head_case_insensitively(page, verdict):
+    """page_verdict lower-cases only what it must (the title; the whole head only on a page without <article>
+    whose ASCII text holds a marker): these are what the lower-cased head gave."""
+    assert page_verdict(page) == verdict
+
+
 def _article_response(body: bytes, status: int = 200):
     from scrapy import Request
     from scrapy.http import HtmlResponse
