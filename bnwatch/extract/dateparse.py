@@ -123,10 +123,10 @@ _RELATIVE = re.compile(
     f"(?P<n>\\d+|{_alt([_n(w) for w in ['এক', 'দুই', 'তিন', 'চার', 'পাঁচ']])})\\s*"
     f"(?P<unit>{_alt([_n(w) for w in ['সেকেন্ড', 'মিনিট', 'ঘণ্টা', 'ঘন্টা', 'দিন', 'সপ্তাহ', 'মাস', 'বছর']])}|"
     r"seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\s*"
-    f"(?:{_alt([_n('আগে'), _n('পূর্বে'), 'ago'])})", re.I)
-_YESTERDAY = re.compile(_alt([_n("গতকাল"), _n("গত কাল"), "yesterday"]), re.I)
-_TODAY = re.compile(f"(?<![{_BN}])(?:{_alt([_n('আজ'), _n('আজকে'), 'today'])})(?![{_BN}a-z])", re.I)
-_JUST_NOW = re.compile(_alt([_n("এইমাত্র"), _n("এই মাত্র"), _n("এখনই"), "just now"]), re.I)
+    f"(?:{_alt([_n('আগে'), _n('পূর্বে'), 'ago'])})")  # prepared text only, as the patterns above: no re.I
+_YESTERDAY = re.compile(_alt([_n("গতকাল"), _n("গত কাল"), "yesterday"]))
+_TODAY = re.compile(f"(?<![{_BN}])(?:{_alt([_n('আজ'), _n('আজকে'), 'today'])})(?![{_BN}a-z])")
+_JUST_NOW = re.compile(_alt([_n("এইমাত্র"), _n("এই মাত্র"), _n("এখনই"), "just now"]))
 _WORD_NUMBERS = {_n("এক"): 1, _n("দুই"): 2, _n("তিন"): 3, _n("চার"): 4, _n("পাঁচ"): 5}
 _UNIT_SECONDS = {"সেকেন্ড": 1, "sec": 1, "মিনিট": 60, "min": 60, "ঘণ্টা": 3600, "ঘন্টা": 3600, "hour": 3600,
                  "hr": 3600, "দিন": 86400, "day": 86400, "সপ্তাহ": 7 * 86400, "week": 7 * 86400,
@@ -229,6 +229,8 @@ def _combine(d: date, t: time | None, tz: tzinfo) -> datetime:
 def _segment_dates(seg: str, tz: tzinfo, fetched_at: datetime | None) -> list[datetime]:
     """Every absolute or relative date/time in one label segment, in order."""
     dates = _find_dates(seg)
+    if not dates and fetched_at is None:
+        return []  # no date, and nothing to count a relative time from: no clock is read
     times = _find_times(seg, dates)
     results: list[tuple[int, datetime]] = []
     used: set[int] = set()
