@@ -21,7 +21,7 @@ CATEGORIES = {"rnk", "russia-only", "korea-only", "china-nk", "parade-lineup", "
               "russia-bangladesh", "sports", "section-front", "other"}
 
 # What the set holds today (floors, so it can only grow) and what issue #13 asks for.
-REACHED = {"positives": 45, "negatives": 512, "outlets": 29, "events_3_outlets": 6, "pairs_72h": 5}
+REACHED = {"positives": 45, "negatives": 534, "outlets": 29, "events_3_outlets": 9, "pairs_72h": 5}
 TARGET = {"positives": 150, "negatives": 300, "outlets": 15, "events_3_outlets": 25, "pairs_72h": 5}
 
 
