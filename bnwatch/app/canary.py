@@ -34,10 +34,8 @@ def extraction() -> SimpleNamespace:
     """The project's extraction library (bnwatch/extract: the one selector interpreter, the page parsed once),
     imported here only."""
     from bnwatch import extract as ex
-    from bnwatch.extract import selectors
 
-    return SimpleNamespace(Page=ex.Page, extract_article=ex.extract_article, NotAnArticle=ex.NotAnArticle,
-                           texts=selectors.texts, elements=selectors.elements)
+    return SimpleNamespace(Page=ex.Page, extract_article=ex.extract_article, NotAnArticle=ex.NotAnArticle)
 
 
 def start_replay():
@@ -70,12 +68,14 @@ class OutletReport:
 # -- checking one article -------------------------------------------------------------------------------------------
 
 def selectors_matched(ex: SimpleNamespace, page, outlet) -> dict[str, bool | None]:
-    """Per field, whether the outlet's own selector matched on the page (None: the outlet sets none)."""
-    sels, root = outlet.selectors or {}, page.root
+    """Per field, whether the outlet's own selector matched on the page (None: the outlet sets none), on the tree
+    extraction reads it with (Page.read_with: lexbor, or lxml for a page too big for lexbor)."""
+    sels = outlet.selectors or {}
+    page.read_with(outlet)
     return {
-        "title": bool(ex.texts(root, sels["title"])) if sels.get("title") else None,
-        "published_at": bool(ex.texts(root, sels["published"])) if sels.get("published") else None,
-        "body": bool(ex.elements(root, sels["body"])) if sels.get("body") else None,
+        "title": bool(page.select(sels["title"])) if sels.get("title") else None,
+        "published_at": bool(page.select(sels["published"])) if sels.get("published") else None,
+        "body": bool(page.elements(sels["body"])) if sels.get("body") else None,
     }
 
 

@@ -7,14 +7,17 @@ nodes; v2 reads selectors as extraction does, on the lxml tree; v3 is the v2 rea
 crawler's only parse of a page, on the reactor thread: lexbor parses about twice as fast). Two parsers build
 slightly different trees from broken HTML, so a v3 value is not a v2 value: the prefix lets the seen-store adopt a
 stored value of another version instead of republishing the article (crawler/seen.py, `content_unchanged`). An
-outlet lexbor cannot read (a selector only cssselect knows, such as `:contains()`) and a page too big for lexbor
-(page.LEXBOR_MAX_TAGS) get v2, stable for that outlet and page.
+outlet lexbor cannot read (a selector only cssselect knows, such as `:contains()`) gets v2 for all its pages. A
+page of a v3 outlet too big for lexbor (page.LEXBOR_MAX_TAGS) is read on lxml and still hashed as v3: both trees
+give the same parts on any page both can read (tests/bnwatch/test_extract_two_trees.py), so a page growing past the
+limit keeps its value instead of flipping version (a flip counts as unchanged, and would hide an edit).
 """
 
 from __future__ import annotations
 
 import hashlib
 
+from . import selectors
 from .page import Page
 from .text import element_paragraphs
 
@@ -59,8 +62,11 @@ def fingerprint_v3(page: Page | bytes | str, outlet) -> str | None:
         return None
     try:
         page = _page(page)
-        if not page.read_with(outlet):
+        if not selectors.lexbor_reads(outlet):
             return fingerprint(page, outlet)
+        if not page.read_with(outlet):  # too big for lexbor: the same reading on lxml
+            if page.too_deep:
+                return None
         return _digest_of(page, outlet, FINGERPRINT_V3)
     except Exception:  # noqa: BLE001 - not HTML we can read: no fingerprint, as v2
         return None

@@ -25,10 +25,17 @@ from .text import clean
 from .verdicts import CHALLENGE, NO_TEXT, TOO_DEEP, UNDECODABLE, NotAnArticle, page_verdict
 
 
-#: a page with more tags than this is read on lxml only: lexbor's tree builder is quadratic in the nesting depth of
-#: block elements (100,000 nested <div>s take 22 s; libxml2 stops at its depth limit), and depth cannot be known
-#: before parsing, but it cannot exceed the number of tags. Real article pages hold 300-2,500 (crawler/outlets/*/real)
-LEXBOR_MAX_TAGS = 15_000
+#: a page with more tags ('<' characters) than this is read on lxml only. lexbor's HTML5 tree builder has two
+#: quadratic cases libxml2 does not: nested block elements (100,000 nested <div>s took 22 s) and formatting elements
+#: it re-opens in every new block ('<p><b id=1></p>' repeated 4,900 times built ~12 M elements: 19 s, 4.4 GB). Both
+#: need many tags, and at 2,500 the worst either can do is ~0.1 s (tests/bnwatch/test_extract_two_trees.py). Stored
+#: real article pages hold 300-800 tags, listings up to 2,200; a larger page is read on lxml, which gives the same
+#: fields on any page both can read.
+LEXBOR_MAX_TAGS = 2_500
+
+
+#: the lxml tree a page read on lexbor falls back to when libxml2 would cut it: nothing to find
+_EMPTY = Selector(text="<html><body></body></html>", type="html")
 
 
 @functools.lru_cache(maxsize=512)
@@ -51,6 +58,7 @@ class Page:
         self.dropped: tuple[str, ...] | None = None
         self._lexbor = None
         self.on_lexbor = False  # read_with() chose the lexbor tree for selectors and structured data
+        self._too_deep = False  # the lxml tree was found cut (bnwatch.html_depth)
 
     @classmethod
     def from_html(cls, html: bytes | str, headers: dict | None = None,
@@ -72,15 +80,21 @@ class Page:
     def read_with(self, outlet) -> bool:
         """Read `outlet`'s selectors (and the page's structured data) on the lexbor tree when lexbor knows every
         selector of the outlet and the page is small enough for it (LEXBOR_MAX_TAGS); True when it does."""
-        self.on_lexbor = bool(outlet is not None and self.text.count("<") <= LEXBOR_MAX_TAGS
-                              and selectors.lexbor_reads(outlet))
+        self.on_lexbor = bool(outlet is not None and self.lexbor_can_read and selectors.lexbor_reads(outlet))
         return self.on_lexbor
+
+    @functools.cached_property
+    def lexbor_can_read(self) -> bool:
+        """Whether the page is small enough for lexbor (LEXBOR_MAX_TAGS): the one gate before it parses."""
+        return self.text.count("<") <= LEXBOR_MAX_TAGS
 
     # -- the trees -----------------------------------------------------------------------------------------------
     @property
     def lexbor(self):
         """The lexbor document (selectolax), parsed on first use."""
         if self._lexbor is None:
+            if not self.lexbor_can_read:  # a caller forgot read_with(): never parse a page that can stall lexbor
+                raise ValueError(f"a page of more than {LEXBOR_MAX_TAGS} tags is not read on lexbor")
             self._lexbor = LexborHTMLParser(self.text)
             for css in self.dropped or ():
                 selectors.drop(self._lexbor.root, css)
@@ -88,12 +102,18 @@ class Page:
 
     @property
     def sel(self) -> Selector:
-        """The lxml tree (parsel), parsed on first use. Raises NotAnArticle(TOO_DEEP) when the page nests deeper
-        than libxml2 keeps: the parser has cut it, what is left is a fragment (bnwatch.html_depth)."""
+        """The lxml tree (parsel), parsed on first use. When the page nests deeper than libxml2 keeps, the parser
+        has cut it and what is left is a fragment (bnwatch.html_depth): a page read on lxml is then no article
+        (NotAnArticle(TOO_DEEP)); a page read on lexbor, which keeps it whole, has no lxml tree to fall back on
+        (an empty one: the generic chain finds nothing there)."""
         if self._sel is None:
-            sel = Selector(text=self.text, type="html")
-            if deeper_than(sel.root):
-                raise NotAnArticle(TOO_DEEP, f"nesting deeper than {MAX_DEPTH} elements")
+            if not self._too_deep:
+                sel = Selector(text=self.text, type="html")
+                self._too_deep = deeper_than(sel.root)
+            if self._too_deep:
+                if not self.on_lexbor:
+                    raise NotAnArticle(TOO_DEEP, f"nesting deeper than {MAX_DEPTH} elements")
+                return _EMPTY
             for css in self.dropped or ():
                 selectors.drop(sel.root, css)
             self._sel = sel
@@ -106,12 +126,13 @@ class Page:
 
     @property
     def too_deep(self) -> bool:
-        """Whether the lxml tree would be a fragment (the verdict `sel` raises)."""
-        try:
-            self.sel
-        except NotAnArticle:
-            return True
-        return False
+        """Whether the lxml tree is a fragment (parsed once to know)."""
+        if self._sel is None and not self._too_deep:
+            try:
+                self.sel
+            except NotAnArticle:
+                pass
+        return self._too_deep
 
     @property
     def _selector_root(self):

@@ -60,10 +60,21 @@ def lexbor_accepts(css: str) -> bool:
 
 
 def lexbor_reads(outlet) -> bool:
-    """Whether every selector and drop rule of `outlet` is one lexbor knows: only then is its page read on a
-    lexbor tree (a mixed reading would drop chrome on one tree and read the body from another)."""
+    """Whether every selector and drop rule of `outlet` is one both engines know: only then is its page read on a
+    lexbor tree (a mixed reading would drop chrome on one tree and read the body from another; and a page too big
+    for lexbor is read on lxml, which must then mean the same)."""
     values = [v for v in (outlet.selectors or {}).values() if v] + list(outlet.drop or ())
-    return all(lexbor_accepts(v) for v in values)
+    return all(lexbor_accepts(v) and lxml_accepts(v) for v in values)
+
+
+@functools.lru_cache(maxsize=4096)
+def lxml_accepts(css: str) -> bool:
+    """Whether parsel's translator takes the selector (lexbor knows some cssselect does not, e.g. `:any-link`)."""
+    try:
+        compiled(_TEXT.sub("", css) if "::attr(" not in css else css)
+    except Exception:  # noqa: BLE001
+        return False
+    return True
 
 
 def nodes(root, css: str) -> list:
@@ -117,9 +128,10 @@ def drop(root, css: str) -> None:
         if isinstance(node, str):
             return  # like parsel: the first match that cannot be removed stops the rest
         if isinstance(node, LexborNode):
-            if node.parent is None or node.tag == "html":
-                return
-            node.remove()  # detached, not freed: a match nested in an earlier match stays valid
+            if node.tag == "html":
+                return  # the root, as lxml: it cannot be removed, and it stops the rest
+            if node.parent is not None:  # None: removed already, inside an earlier match (remove() detaches a
+                node.remove()            # whole subtree node by node, freeing nothing)
             continue
         if node.getparent() is None:
             return

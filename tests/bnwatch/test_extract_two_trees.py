@@ -7,6 +7,7 @@ stall a worker."""
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -61,7 +62,7 @@ def test_both_trees_read_the_same_article(path: Path, monkeypatch):
 
 
 LEXBOR_HTML = ("<html><body><h1 class='t'>কিম <b>রাশিয়া</b>   সফর</h1><a href='/x'>লিংক</a>"
-               "<div class='a'>বাইরে<div class='a'>ভেতরে</div></div><p>থাকে</p></body></html>")
+               "<div class='a'>বাইরে<div class='a'>ভেতরে</div></div><p>থাকে</p><div class='a'>পরে</div></body></html>")
 
 
 def test_the_interpreter_means_the_same_on_lexbor():
@@ -73,8 +74,8 @@ def test_the_interpreter_means_the_same_on_lexbor():
 
 
 def test_dropping_nested_matches_on_lexbor_keeps_the_rest():
-    """`.a` matches an element and its own descendant: the second match is already gone with the first and must
-    not be touched as freed memory (lexbor's decompose would free it; the interpreter detaches instead)."""
+    """`.a` matches an element, its own descendant and a later element: the second match is gone with the first
+    (selectolax's remove() detaches it, parent None), and the third is still dropped, as on lxml."""
     page = Page(LEXBOR_HTML)
     page.on_lexbor = True
     page.drop([".a"])
@@ -83,20 +84,56 @@ def test_dropping_nested_matches_on_lexbor_keeps_the_rest():
     assert selectors.texts(page.root, "body") == ["কিম রাশিয়া সফর লিংক থাকে"]
 
 
-def test_a_page_that_could_stall_lexbor_is_read_on_lxml(monkeypatch):
-    """100,000 nested <div>s take lexbor's tree builder about 22 s (quadratic); libxml2 stops at its depth limit
-    and the page is `too_deep`. Such a page has more tags than LEXBOR_MAX_TAGS, so lexbor never parses it."""
+def test_nested_drop_matches_give_the_v2_parts_in_v3():
+    site = SimpleNamespace(selectors={"title": "h1.t", "body": "body > p"}, drop=(".a",), boilerplate_text=())
+    html = ("<html><body><h1 class='t'>কিম</h1><div class='a'><div class='a'>ভেতরে</div></div><p>লেখা</p>"
+            "<div class='a'><p>পরে</p></div></body></html>")
+    v2, v3 = fingerprint(html, site), fingerprint_v3(html, site)
+    assert v3.startswith("v3:") and v3.split(":")[1] == v2.split(":")[1]
+
+
+BOMBS = {
+    # nested block elements: lexbor's builder is quadratic in their depth (100,000 took 22 s)
+    "nested-divs": "<html><body>" + "<div>" * 100_000 + "<h1>শিরোনাম</h1><p>লেখা</p>" + "</div>" * 100_000,
+    # formatting elements re-opened in every new block (4,900 took 19 s and 4.4 GB); lxml keeps the page flat
+    "reopened-formatting": "<html><body><h1>শিরোনাম</h1><p>লেখা</p>" + "".join(
+        f"<p><b id={i}></p>" for i in range(4_900)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BOMBS))
+def test_a_page_that_could_stall_lexbor_is_read_on_lxml(monkeypatch, name):
+    """Both of lexbor's quadratic cases need more tags than LEXBOR_MAX_TAGS, so lexbor never parses such a page;
+    lxml reads it (the nested one is `too_deep` there: libxml2 cut it)."""
     site = REGISTRY.get("prothomalo")
-    html = "<html><body>" + "<div>" * 100_000 + "<h1>শিরোনাম</h1><p>লেখা</p>" + "</div>" * 100_000 + "</body></html>"
+    html = BOMBS[name] + "</body></html>"
 
     def refuse(*_args, **_kwargs):
         raise AssertionError("lexbor was asked to parse a page that could stall it")
 
     monkeypatch.setattr(page_module, "LexborHTMLParser", refuse)
     assert html.count("<") > LEXBOR_MAX_TAGS and not Page(html).read_with(site)
-    assert fingerprint_v3(html.encode(), site) is None  # v2's answer for a page the parser cut
-    with pytest.raises(NotAnArticle, match="too_deep"):
+    fingerprint_v3(html.encode(), site)
+    try:
         extract_article(html, "prothomalo", registry=REGISTRY)
+    except NotAnArticle as exc:
+        assert name != "nested-divs" or exc.reason == "too_deep"
+
+
+def test_a_page_too_deep_for_lxml_is_read_whole_on_lexbor():
+    """300 levels (within LEXBOR_MAX_TAGS): lexbor keeps the page whole and extraction reads it; a field that falls
+    back to the generic chain finds nothing on lxml's cut tree instead of refusing the page. Read on lxml only (no
+    outlet), the same page is `too_deep`."""
+    golden = OUTLETS_DIR / "prothomalo" / "golden" / "183sr4nk9l.html"
+    page = golden.read_text(encoding="utf-8")
+    start, end = page.index("<body>") + len("<body>"), page.index("</body>")
+    deep = page[:start] + "<div>" * 300 + page[start:end] + "</div>" * 300 + page[end:]
+    assert deep.count("<") <= LEXBOR_MAX_TAGS
+    plain = extract_article(page, "prothomalo", registry=REGISTRY)
+    got = extract_article(deep, "prothomalo", registry=REGISTRY)
+    assert (got.title, got.paragraphs, got.published_at) == (plain.title, plain.paragraphs, plain.published_at)
+    with pytest.raises(NotAnArticle, match="too_deep"):
+        extract_article(deep, registry=Registry([]))
 
 
 BYLINES = [

@@ -3,7 +3,9 @@
 Nothing walks the tree by recursion any more, and a page nested deeper than bnwatch.html_depth.MAX_DEPTH (256,
 libxml2's own limit without huge_tree; real pages nest 10-25 deep) is "not an article: too_deep": libxml2 stops
 parsing such a page at its depth limit and drops everything after it, so what is left is a fragment, never the
-article. A page nested deeply but within the limit is extracted as usual.
+article. A page nested deeply but within the limit is extracted as usual. (These pages are read on lxml: they hold
+more tags than lexbor is given; a registered outlet's page small enough for lexbor is read whole there —
+tests/bnwatch/test_extract_two_trees.py.)
 """
 
 from __future__ import annotations
