@@ -111,10 +111,10 @@ def page_verdict(html: str) -> str | None:
         return CHALLENGE
     if "<article" not in head and "<ARTICLE" not in head:
         # the markers are ASCII: a prefilter on the head's ASCII characters, lower-cased (dropping the others can
-        # only join pieces into a false hit, which challenge_kind then rejects), before lower-casing all of it
+        # only join pieces into a false hit, which challenge_kind then rejects), before lower-casing all of it.
+        # (A marker spelt with the Kelvin sign, which str.lower() turns into 'k', is no longer one.)
         ascii_head = head.encode("ascii", "ignore").lower()
-        if (b"<article" not in ascii_head and any(m in ascii_head for m in _MARKER_BYTES)
-                and challenge_kind(head.lower())):
+        if any(m in ascii_head for m in _MARKER_BYTES) and challenge_kind(head.lower()):
             return CHALLENGE
     if title is not None and _ERROR_TITLE.match(title):
         return ERROR_PAGE

@@ -60,6 +60,7 @@ def test_challenge_titles_are_recognised_on_both_sides(title):
     ("<html><body>CF-CHL-বাংলা পাতা</body></html>", CHALLENGE),  # a marker in capitals, Bengali around it
     ("<html><body><Article>লেখা</Article> cf-chl</body></html>", None),  # <Article> is <article>
     ("<html><body>cf-c\u09a8hl</body></html>", None),  # a Bengali letter inside is no marker
+    ("<html><body><art\u00adicle>x</art\u00adicle> cf-chl</body></html>", CHALLENGE),  # no <article> at all
     ("<html><head><title>404 Not Found</title></head><body></body></html>", "error_page"),
     ("<html><head><title>x", None),
 ])
