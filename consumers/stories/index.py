@@ -328,8 +328,11 @@ CREATE TABLE IF NOT EXISTS stories (
 CREATE TABLE IF NOT EXISTS articles (
   key TEXT PRIMARY KEY, canonical_url TEXT NOT NULL, content_hash TEXT NOT NULL, story_id TEXT NOT NULL,
   outlet TEXT, url TEXT, title TEXT, published_at TEXT, discovered_at TEXT, added_at TEXT, version INTEGER,
-  minhash BLOB, words TEXT, distinctive TEXT, entities TEXT, dates TEXT, numbers TEXT, event_words TEXT);
+  minhash BLOB, words TEXT, distinctive TEXT, entities TEXT, dates TEXT, numbers TEXT);
 CREATE TABLE IF NOT EXISTS emitted (key TEXT PRIMARY KEY, alert TEXT NOT NULL);
+-- rule 5's event words, a table of their own: `articles` keeps the columns an earlier release writes by position,
+-- so rolling back after an upgrade still works
+CREATE TABLE IF NOT EXISTS article_events (key TEXT PRIMARY KEY, event_words TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS articles_url ON articles(canonical_url);
 CREATE INDEX IF NOT EXISTS articles_story ON articles(story_id);
 CREATE INDEX IF NOT EXISTS articles_added ON articles(added_at);
@@ -356,9 +359,6 @@ class StoryIndex:
         if "announced" not in {row[1] for row in self.db.execute("PRAGMA table_info(stories)")}:
             with self.db:  # a database of an earlier release
                 self.db.execute("ALTER TABLE stories ADD COLUMN announced TEXT")
-        if "event_words" not in {row[1] for row in self.db.execute("PRAGMA table_info(articles)")}:
-            with self.db:  # a database of an earlier release: its articles have no event words (rule 5 skips them)
-                self.db.execute("ALTER TABLE articles ADD COLUMN event_words TEXT")
         self.lock = threading.Lock()
         self.lsh = MinHashLSH(threshold=near_dup, num_perm=NUM_PERM)
         self.features: dict[str, Features] = {}
@@ -374,8 +374,9 @@ class StoryIndex:
         rows = self.db.execute(
             "SELECT a.key, a.canonical_url, a.content_hash, a.story_id, a.outlet, a.url, a.title, a.published_at,"
             " a.discovered_at, a.minhash, a.words, a.distinctive, a.entities, a.dates, a.numbers, a.added_at,"
-            " a.event_words"
-            " FROM articles a JOIN stories s ON s.story_id = a.story_id WHERE s.rule = ? AND a.added_at >= ?"
+            " e.event_words"  # none for an article stored by an earlier release (rule 5 skips it)
+            " FROM articles a JOIN stories s ON s.story_id = a.story_id LEFT JOIN article_events e ON e.key = a.key"
+            " WHERE s.rule = ? AND a.added_at >= ?"
             " ORDER BY a.added_at", (self.rule, since)).fetchall()
         for (key, curl, chash, sid, outlet, url, title, pub, disc, mh_blob, words, dist, ents, dates,
              nums, added_at, event) in rows:
@@ -425,6 +426,8 @@ class StoryIndex:
             with self.db:
                 self.db.execute("DELETE FROM emitted WHERE key IN (SELECT key FROM articles WHERE added_at < ?)",
                                 (old,))
+                self.db.execute("DELETE FROM article_events WHERE key IN"
+                                " (SELECT key FROM articles WHERE added_at < ?)", (old,))
                 self.db.execute("DELETE FROM articles WHERE added_at < ?", (old,))
                 self.db.execute("DELETE FROM stories WHERE rule = ? AND story_id NOT IN"
                                 " (SELECT DISTINCT story_id FROM articles)", (self.rule,))
@@ -588,13 +591,14 @@ class StoryIndex:
                 self.db.execute(
                     "INSERT OR IGNORE INTO articles (key, canonical_url, content_hash, story_id, outlet, url, title,"
                     " published_at, discovered_at, added_at, version, minhash, words, distinctive, entities, dates,"
-                    " numbers, event_words) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " numbers) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (f.key, f.canonical_url, f.content_hash, story.story_id, f.outlet, f.url, f.title,
                      f.published_at, f.discovered_at, seen_at, story.version,
                      f.minhash.hashvalues.tobytes() if f.minhash is not None else None,
                      json.dumps(sorted(f.words), ensure_ascii=False), json.dumps(sorted(f.distinctive)),
-                     json.dumps(sorted(f.entities)), json.dumps(sorted(f.dates)), json.dumps(sorted(f.numbers)),
-                     json.dumps(list(f.event_words), ensure_ascii=False)))
+                     json.dumps(sorted(f.entities)), json.dumps(sorted(f.dates)), json.dumps(sorted(f.numbers))))
+                self.db.execute("INSERT OR IGNORE INTO article_events VALUES (?,?)",
+                                (f.key, json.dumps(list(f.event_words), ensure_ascii=False)))
                 if emit is not None:
                     alert = emit(Assignment(self.story(story.story_id), kind, reason))
                     if alert is not None:
