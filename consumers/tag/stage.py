@@ -17,9 +17,6 @@ from bnwatch.records import Article, Record
 from .matcher import Matcher, TagResult, default_matcher
 from .rules import DEFAULT_RULE, RelationRule, evaluate_all, load_rules
 
-#: the sides an entity of the output can have (OTHER is left out unless include_other)
-_SIDES = frozenset({"RU", "NK", "BOTH"})
-
 
 class TagStage:
     name = "tag"
@@ -37,9 +34,11 @@ class TagStage:
             self.rules = list(rules)
         self.include_other = include_other
         # most articles name neither side: when every rule is a relation between sides, such an article's output
-        # (no entities, every rule's "none" result) is known after one automaton pass over its text
-        self._skip_unless = _SIDES if not include_other and all(
-            type(r) is RelationRule and (r.a | r.b) <= _SIDES for r in self.rules) else None
+        # (no entities, every rule's "none" result) is known after one automaton pass over its text. The sides are
+        # every side but OTHER that the gazetteer gives a concept (what the output keeps)
+        sides = frozenset(c.side for c in self.matcher.gazetteer.concepts.values()) - {"OTHER"}
+        self._skip_unless = sides if not include_other and all(
+            type(r) is RelationRule and (r.a | r.b) <= sides for r in self.rules) else None
 
     def process(self, record: Record) -> list[Record]:
         if not isinstance(record, Article):
