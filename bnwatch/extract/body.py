@@ -186,6 +186,9 @@ def clean_paragraphs(paragraphs: list[str], *, title: str = "", authors: list[st
     return out
 
 
+_DATELINE_CHARS = re.compile(r"[\d০-৯:,.|/()\-–\s]+")
+
+
 def _is_dateline(p: str) -> bool:
     # every date parse_dateline finds without fetched_at has a (Unicode) digit: a line without one is not a date
     if len(p) > 140 or not _DIGIT.search(p):
@@ -193,6 +196,6 @@ def _is_dateline(p: str) -> bool:
     line = parse_dateline(p)
     if not line:
         return False
-    residue = re.sub(r"[\d০-৯:,.|/()\-–\s]+", " ", p)
+    residue = _DATELINE_CHARS.sub(" ", p)
     words = [w for w in residue.split() if w]
     return len(words) <= 8

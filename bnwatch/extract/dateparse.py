@@ -147,10 +147,13 @@ def _tz(tz: str | tzinfo | None) -> tzinfo:
     return tz if isinstance(tz, tzinfo) else zone(tz)
 
 
+_PREPARE_SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u3000\s]+")
+
+
 def prepare(text: str) -> str:
     """NFC, invisible characters out, Bengali digits → ASCII, visarga-as-colon → colon, spaces collapsed."""
     text = nfc(text).translate(_CF).translate(_TRANS)
-    text = re.sub(r"[\u00a0\u2000-\u200a\u202f\u3000\s]+", " ", text)
+    text = _PREPARE_SPACES.sub(" ", text)
     return text.replace("\u0983", ":").lower()
 
 
@@ -408,6 +411,11 @@ def parse_date(text: str, tz: str | tzinfo | None = DEFAULT_TZ, *, fetched_at: d
 
 
 _ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})?)?$", re.I)
+_EPOCH_RE = re.compile(r"\d{9,13}(?:\.\d+)?")
+_ISO_SPACE_RE = re.compile(r"^\d{4}-\d{2}-\d{2} \d")
+_SPACES_RE = re.compile(r"\s+")
+_OFFSET_RE = re.compile(r"([+-]\d{2})(\d{2})$")
+_ZULU_RE = re.compile(r"[zZ]$")
 _RFC822_RE = re.compile(r"^(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d{1,2}:\d{2}")
 
 
@@ -425,13 +433,13 @@ def parse_machine_date(value: object, tz: str | tzinfo | None = DEFAULT_TZ, *,
     s = str(value).strip().translate(_TRANS)
     if not s:
         return None
-    if re.fullmatch(r"\d{9,13}(?:\.\d+)?", s):
+    if _EPOCH_RE.fullmatch(s):
         return _epoch(float(s), zone_)
     if _ISO_RE.match(s):
-        iso = s.replace(" ", "T", 1) if re.match(r"^\d{4}-\d{2}-\d{2} \d", s) else s
-        iso = re.sub(r"\s+", "", iso)
-        iso = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", iso)
-        iso = re.sub(r"[zZ]$", "+00:00", iso).replace(",", ".")
+        iso = s.replace(" ", "T", 1) if _ISO_SPACE_RE.match(s) else s
+        iso = _SPACES_RE.sub("", iso)
+        iso = _OFFSET_RE.sub(r"\1:\2", iso)
+        iso = _ZULU_RE.sub("+00:00", iso).replace(",", ".")
         try:
             dt = datetime.fromisoformat(iso)
         except ValueError:

@@ -62,9 +62,19 @@ def lexbor_accepts(css: str) -> bool:
 def lexbor_reads(outlet) -> bool:
     """Whether every selector and drop rule of `outlet` is one both engines know: only then is its page read on a
     lexbor tree (a mixed reading would drop chrome on one tree and read the body from another; and a page too big
-    for lexbor is read on lxml, which must then mean the same)."""
+    for lexbor is read on lxml, which must then mean the same). Remembered per outlet object."""
+    known = _READS.get(id(outlet))
+    if known is not None and known[0] is outlet:
+        return known[1]
     values = [v for v in (outlet.selectors or {}).values() if v] + list(outlet.drop or ())
-    return all(lexbor_accepts(v) and lxml_accepts(v) for v in values)
+    reads = all(lexbor_accepts(v) and lxml_accepts(v) for v in values)
+    if len(_READS) > 4096:  # outlets are few; objects made by tests are not
+        _READS.clear()
+    _READS[id(outlet)] = (outlet, reads)  # the object is kept: its id cannot be reused while it is remembered
+    return reads
+
+
+_READS: dict[int, tuple[object, bool]] = {}
 
 
 @functools.lru_cache(maxsize=4096)

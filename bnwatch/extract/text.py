@@ -180,9 +180,12 @@ def element_text(el) -> str:
     return clean(" ".join(element_paragraphs(el, skip_junk=False)))
 
 
+_SENTENCE_END = re.compile("[।?!]\\s*$")
+
+
 def headline_like(p: str) -> bool:
     """Short and without a sentence end: a linked headline, not a sentence of copy."""
-    return len(p) < 160 and not re.search("[।?!]\\s*$", p) and "।" not in p
+    return len(p) < 160 and "।" not in p and not _SENTENCE_END.search(p)
 
 
 def attribute(el, name: str) -> str | None:

@@ -114,8 +114,11 @@ def page_verdict(html: str) -> str | None:
         # only join pieces into a false hit, which challenge_kind then rejects), before lower-casing all of it.
         # (A marker spelt with the Kelvin sign, which str.lower() turns into 'k', is no longer one.)
         ascii_head = head.encode("ascii", "ignore").lower()
-        if any(m in ascii_head for m in _MARKER_BYTES) and challenge_kind(head.lower()):
-            return CHALLENGE
+        for marker in _MARKER_BYTES:
+            if marker in ascii_head:
+                if challenge_kind(head.lower()):
+                    return CHALLENGE
+                break
     if title is not None and _ERROR_TITLE.match(title):
         return ERROR_PAGE
     return None

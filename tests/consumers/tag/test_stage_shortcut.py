@@ -52,3 +52,18 @@ def test_stages_whose_rules_read_more_than_the_sides_take_no_shortcut():
     assert TagStage(include_other=True)._skip_unless is None  # OTHER entities are output
     assert TagStage(rules=[RelationRule(), TermsRule("rooppur", ["রূপপুর"])])._skip_unless is None
     assert TagStage(rules=[RelationRule("ru-cn", ["RU"], ["china"])])._skip_unless is None  # a concept id
+
+
+def test_the_shortcut_results_are_per_outlet_and_never_shared():
+    """A rule may watch some outlets only: its result for an article naming neither side depends on the outlet.
+    Each article gets its own copy of the remembered result."""
+    rules = [RelationRule(), RelationRule("ru-nk-jugantor", outlets=["jugantor"])]
+    fast, full = TagStage(rules=rules), TagStage(rules=rules)
+    full._skip_unless = None
+    art = Article(url="u", canonical_url="u", outlet="jugantor", title="ঢাকায় বৃষ্টি", paragraphs=["আজ বৃষ্টি হয়েছে।"])
+    for outlet in ("jugantor", "prothomalo", "jugantor"):
+        a = dataclasses.replace(art, outlet=outlet)
+        assert fast.process(a)[0].rules == full.process(a)[0].rules
+    first, second = fast.process(art)[0], fast.process(art)[0]
+    first.rules[0]["evidence"].append("x")
+    assert "x" not in second.rules[0]["evidence"] and first.rules[0] is not second.rules[0]
