@@ -16,10 +16,9 @@ from .title import headline_element
 
 _LABEL = re.compile(n(r"^(?:লেখক|প্রতিবেদক|প্রতিবেদন|রিপোর্ট|লিখেছেন|by|written by|published by|author)\s*[:ঃ]?\s+"),
                     re.I)
-_XPATH = ("//body//*[contains(@class, 'author') or contains(@class, 'byline') or contains(@class, 'reporter')"
-          " or @rel='author' or @itemprop='author']")
-_CSS = ("body [class*='author'], body [class*='byline'], body [class*='reporter'], body [rel='author'],"
-        " body [itemprop='author']")  # the same query for a page read on lexbor
+#: author/byline/reporter elements of the body, in document order (one query for either tree)
+_BYLINES = ("body [class*='author'], body [class*='byline'], body [class*='reporter'], body [rel='author'],"
+            " body [itemprop='author']")
 #: a desk/reporter sign-off closing the copy: "জেপি/এমএস", "এমএইচ/এএসএম/জিকেএস", "বিডি প্রতিদিন/কালাম" (initials or
 #: the outlet's name, a slash, the sub-editor's name or initials). A code with digits ("এমআর-২") is not one.
 _SIGN_WORD = "[\u0980-\u09e3A-Za-z][\u0980-\u09e3A-Za-z.]*"
@@ -77,7 +76,7 @@ def _is_organization(value) -> bool:
 def generic_authors(page, title: str = "") -> list[str]:
     """The byline next to the headline: the first author/byline/reporter element with a short, date-free text,
     else a byline line ("নিজস্ব প্রতিবেদক") right under the headline, whatever its class."""
-    for el, text in short_texts(page, _XPATH, 80, css=_CSS):
+    for el, text in short_texts(page, _BYLINES, 80, css=True):
         classes = attribute(el, "class") or ""
         if JUNK_ATTR.search(classes) and "author" not in classes:
             continue

@@ -53,8 +53,9 @@ JUNK_ATTR = re.compile(
 
 
 def is_junk(el) -> bool:
-    """An element whose class/id says share/related/ad/comment/sidebar."""
-    attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
+    """An element (of either tree) whose class/id says share/related/ad/comment/sidebar."""
+    get = el.attributes.get if isinstance(el, LexborNode) else el.get  # (selectolax builds the dict per call)
+    attrs = f"{get('class') or ''} {get('id') or ''}"
     if not attrs.strip():
         return False
     return bool(JUNK_ATTR.search(attrs))
@@ -74,7 +75,7 @@ def in_chrome(el) -> bool:
         return False
     for anc in el.iterancestors():
         tag = anc.tag.lower() if isinstance(anc.tag, str) else ""
-        if tag in ("header", "nav", "footer", "aside"):
+        if tag in _CHROME:
             return True
     return False
 
@@ -157,11 +158,8 @@ def lexbor_paragraphs(el, skip_junk: bool = True) -> list[str]:
             continue
         if tag is None or tag.startswith("-") or tag in SKIP:
             continue
-        if skip_junk and node is not el:
-            attrs = node.attributes
-            names = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
-            if names.strip() and JUNK_ATTR.search(names):
-                continue
+        if skip_junk and node is not el and is_junk(node):
+            continue
         if tag in BLOCK:
             flush()
             stack.append((node, True))
@@ -216,10 +214,10 @@ def is_element(el) -> bool:
     return isinstance(tag, str) and not (isinstance(el, LexborNode) and tag.startswith("-"))
 
 
-def short_texts(page, xpath: str, limit: int = 200, css: str | None = None):
-    """(element, NFC text) for elements outside header/nav/footer whose text is short. `css` is the same query for
-    a page read on its lexbor tree (tests/bnwatch/test_extract_two_trees.py holds the two readings equal)."""
-    found = page.lexbor.css(css) if css and page.on_lexbor else page.xpath(xpath)
+def short_texts(page, query: str, limit: int = 200, *, css: bool = False):
+    """(element, NFC text) for elements outside header/nav/footer whose text is short. `query` is an XPath on the
+    lxml tree, or with `css` a CSS selector read on the page's selector tree (lexbor or lxml, as Page.elements)."""
+    found = page.elements(query) if css else page.xpath(query)
     for el in found[:200]:
         if isinstance(el, str) or in_chrome(el):
             continue
