@@ -37,8 +37,9 @@ from datasketch import MinHash, MinHashLSH
 
 from bnwatch.textnorm import ascii_digits, fold
 
-from .event_words import (MONTHS, WORDS, cosine, event_profile, event_words, lead_sentences,
-                          shared_event_words)
+from .event_words import MONTHS as _MONTHS
+from .event_words import WORDS as _WORDS
+from .event_words import cosine, event_profile, event_words, lead_sentences, shared_event_words
 
 NUM_PERM = 128
 NEAR_DUP = 0.5
@@ -75,7 +76,6 @@ GENERIC = {"russia", "north_korea", "putin", "kim_jong_un", "moscow", "pyongyang
 DISTINCTIVE_TYPES = {"person", "place"}
 
 _PERMUTATIONS = MinHash(num_perm=NUM_PERM).permutations
-_WORDS, _MONTHS = WORDS, MONTHS
 _DATE = re.compile(r"(?<!\d)(\d{1,2})\s*(?:ই|লা|শে|এ)?\s*(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) +
                    r")(?![\u0980-\u09ff])")
 _NUMBER = re.compile(r"(?<![\d.,])\d[\d,.]*\d|(?<![\d.,])\d{2,}(?![\d.,])")
@@ -122,12 +122,12 @@ class Features:
     minhash: MinHash | None = None
     headline: frozenset[str] = frozenset()  # character 3-grams of the folded title
     event_words: tuple[str, ...] = ()  # words of title + lead that can tell events apart (rule 5)
-    event: dict[str, float] = field(default_factory=dict)  # their character 3-gram profile
+    event: dict[str, float] = field(default_factory=dict)  # their character 3-gram profile (empty: too few)
 
     def __post_init__(self) -> None:
         if not self.headline and self.title:
             self.headline = headline_grams(self.title)
-        if not self.event and self.event_words:
+        if not self.event and len(set(self.event_words)) >= EVENT_MIN_WORDS:  # fewer: rule 5 does not match it
             self.event = event_profile(self.event_words)
 
     def ref_dates(self) -> set[tuple[int, int]]:
@@ -410,11 +410,11 @@ class StoryIndex:
         """Rule 5: the story whose articles within EVENT_WINDOW share the most event words with this one (its best
         article), when that clears SAME_EVENT_WORDS and, if a second story clears it too, is EVENT_MARGIN times that
         one's (at 1.0 the closer story wins; above it an article as close to two stories joins neither)."""
-        if len(set(f.event_words)) < EVENT_MIN_WORDS:
+        if not f.event:  # fewer than EVENT_MIN_WORDS distinct event words (Features)
             return None, "new"
         by_story: dict[str, tuple[float, Features]] = {}
         for key, other in self.features.items():
-            if len(set(other.event_words)) < EVENT_MIN_WORDS or not time_compatible(f, other, self.event_window):
+            if not other.event or not time_compatible(f, other, self.event_window):
                 continue
             sim = cosine(f.event, other.event)
             sid = self.story_of[key]
