@@ -166,7 +166,7 @@ class RelationRule:
         self.outlets = set(outlets) if outlets else None
 
     @staticmethod
-    def _war_front(doc: _Doc, b_act: list[Entity], tag: TagResult) -> list[tuple[int, int]]:
+    def _war_front(doc: _Doc, b_act: list[Entity]) -> list[tuple[int, int]]:
         """Sentences where a North Korean actor meets Ukraine and a word of war (see _WAR_WORDS), in order."""
         keys = []
         for key in sorted({doc.key(e) for e in b_act}):
@@ -187,7 +187,7 @@ class RelationRule:
         b_ids = sorted({e.id for e in b_act})
         feats: dict[str, Any] = {"a": a_ids, "b": b_ids}
         if b_act and not a_act and self.a == {"RU"}:
-            fronts = self._war_front(doc, b_act, tag)
+            fronts = self._war_front(doc, b_act)
             if fronts:
                 feats["implied_a"] = "war on Ukraine"
                 lead = any(k[0] == 0 or doc.units[k[0]].where == "lead" for k in fronts)
