@@ -18,6 +18,7 @@ import statistics
 import sys
 import time
 from collections import defaultdict
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,7 +28,7 @@ from bench.eval_rules import naive, prf  # noqa: E402
 from bnwatch.extract import NotAnArticle, extract_page  # noqa: E402
 from bnwatch.records import Article  # noqa: E402
 from consumers.stories import StoryStage  # noqa: E402
-from consumers.stories.index import StoryIndex  # noqa: E402
+from consumers.stories.index import StoryIndex, parse_time  # noqa: E402
 from consumers.stories.stage import article_features  # noqa: E402
 from consumers.tag import TagStage, classify  # noqa: E402
 from tests.fixtures.labelled.layouts import LAYOUTS, layout, layouts_of, page  # noqa: E402
@@ -95,6 +96,38 @@ def stories(items: list[dict]) -> dict:
     return m
 
 
+def _shifted(r: dict, delta) -> dict:
+    at = parse_time(r.get("published_at"))
+    return {**r, "published_at": (at + delta).isoformat()} if at else r
+
+
+def same_day(items: list[dict]) -> dict:
+    """Distinct events kept apart in the same days: for every ordered pair of distinct gold events among the alerting
+    articles (a single article is an event of its own), the second is shifted so that its first article appears an
+    hour after the first event's, offsets inside each kept; both go through one fresh index in time order. A pair is
+    merged when one story holds articles of both."""
+    alerting = [r for r in items
+                if classify(r["title"], r["paragraphs"])["alert"] and parse_time(r.get("published_at"))]
+    events = defaultdict(list)
+    for r in alerting:
+        events[r.get("event") or f"single:{r['id']}"].append(r)
+    start = {e: min(parse_time(r["published_at"]) for r in rs) for e, rs in events.items()}
+    pairs, merged = 0, []
+    for a, b in itertools.permutations(sorted(events), 2):
+        delta = start[a] + timedelta(hours=1) - start[b]
+        both = [(a, r) for r in events[a]] + [(b, _shifted(r, delta)) for r in events[b]]
+        both.sort(key=lambda x: parse_time(x[1]["published_at"]))
+        index, story_events = StoryIndex(":memory:"), defaultdict(set)
+        for i, (e, r) in enumerate(both):
+            sid = index.assign(article_features(_article(r, i)), seen_at=r["published_at"]).story.story_id
+            story_events[sid].add(e)
+        index.close()
+        pairs += 1
+        if any(len(es) > 1 for es in story_events.values()):
+            merged.append(f"{a} + {b}")
+    return {"pairs": pairs, "merged": merged, "events": len(events)}
+
+
 def alerts_per_event(items: list[dict], tmp: Path) -> dict:
     """Every article through the tag and stories stages (what the pipeline runs after clean): alerts per event."""
     tag, stage = TagStage(), StoryStage(tmp / "stories.sqlite3")
@@ -129,6 +162,7 @@ def report(split: str) -> str:
     npos = sum(r["label"] for r in items)
     rows, varying, checked = classification(items)
     st = stories(items)
+    sd = same_day(items)
     with tempfile.TemporaryDirectory() as tmp:
         ape = alerts_per_event([r for r in items if r["label"]], Path(tmp))
     med, p95 = cost(items)
@@ -146,6 +180,10 @@ def report(split: str) -> str:
         f"Stories over the {st['n']} alerting articles: {st['gold']} gold events, {st['predicted']} stories; pairwise "
         f"precision {st['precision']:.3f}, recall {st['recall']:.3f}, F1 {st['f1']:.3f} "
         f"(TP {st['tp']}, FP {st['fp']}, FN {st['fn']}).",
+        "",
+        f"Distinct events in the same days: the {sd['events']} events of the alerting articles shifted pairwise "
+        f"into one hour ({sd['pairs']} ordered pairs): {len(sd['merged'])} merged"
+        + (f" ({'; '.join(sd['merged'])})." if sd["merged"] else "."),
         "",
         f"Alerts per event through the tag and stories stages: {ape['alerts']} alerts for {ape['events']} events "
         f"(at most {ape['max']} for one event; at most {ape['stories_per_event_max']} stories for one event).",
