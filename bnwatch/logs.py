@@ -28,8 +28,13 @@ QUIET_LOGGERS = (
 )
 
 
+# library warnings that tell an operator nothing this pipeline does not say better: trafilatura's "discarding data:
+# None" for a page with no text, which the clean stage counts as not an article and the CLI names in one line
+NOISE = (("trafilatura.core", "discarding data"),)
+
+
 class _QuietLibraries(logging.Filter):
-    """Drops records below WARNING from QUIET_LOGGERS (and their children)."""
+    """Drops records below WARNING from QUIET_LOGGERS (and their children), and the NOISE warnings."""
 
     def __init__(self, prefixes=QUIET_LOGGERS):
         super().__init__()
@@ -37,7 +42,8 @@ class _QuietLibraries(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.levelno >= logging.WARNING:
-            return True
+            return record.levelno > logging.WARNING or not any(
+                record.name == n and str(record.msg).startswith(m) for n, m in NOISE)
         name = record.name
         return not any(name == p or name.startswith(p + ".") for p in self.prefixes)
 

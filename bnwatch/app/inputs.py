@@ -101,7 +101,9 @@ _DATE_LABEL = re.compile(r"প্রকাশ|আপডেট|হালনাগ
 
 
 def read_article(name: str) -> Article:
-    """An article from a plain-text file or an HTML page (cleaned first). A page with no article is an empty one."""
+    """An article from a plain-text file or an HTML page (cleaned first). An empty text, or a page that holds no
+    article (a listing, a challenge page, an empty body), is refused: read as an empty article it would be judged
+    'no alert' or given a story of its own, and the run would look as if it had worked."""
     from bnwatch.extract import NotAnArticle, extract_page
 
     text = decode(read_bytes(name))
@@ -109,10 +111,12 @@ def read_article(name: str) -> Article:
         lines = text.splitlines()
         title = lines[0].strip() if lines else ""
         paragraphs = [p.strip() for p in lines[1:] if p.strip()]
+        if not title and not paragraphs:
+            raise InputError("empty: no title and no text")
         return Article(title, paragraphs, text_published_at(paragraphs), None)
     try:
         extracted = extract_page(text)
-    except NotAnArticle:
-        return Article("", [], None, None)
+    except NotAnArticle as exc:
+        raise InputError(f"not an article: {exc}") from None
     paragraphs = [p for p in (extracted.get("body") or "").split("\n\n") if p.strip()]
     return Article(extracted.get("title") or "", paragraphs, extracted.get("published_at"), extracted)

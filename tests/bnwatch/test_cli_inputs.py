@@ -141,6 +141,26 @@ def test_stories_goes_on_after_a_missing_file_and_exits_1(tmp_path):
     assert _errors(proc) == [f"bnwatch stories: {tmp_path / 'nope.txt'}: no such file"]
 
 
+def test_an_empty_text_or_a_page_with_no_article_is_refused_not_judged(tmp_path):
+    """Read as an empty article, such an input was 'no alert' (classify) or a story of its own (stories), exit 0:
+    a run on the wrong files looked as if it had worked."""
+    good, empty, blank = tmp_path / "good.txt", tmp_path / "empty.txt", tmp_path / "blank.txt"
+    good.write_text(ALERTING, encoding="utf-8")
+    empty.write_bytes(b"")
+    blank.write_text("\n  \n\n", encoding="utf-8")
+    page = tmp_path / "listing.html"
+    page.write_text("<!doctype html><html><head><title>Just a moment...</title></head>"
+                    "<body>Checking your browser</body></html>", encoding="utf-8")
+    for command in ("classify", "stories"):
+        proc = bnwatch(command, str(empty), str(good), str(blank), str(page))
+        assert proc.returncode == 1, command
+        assert [r["input"] for r in _results(proc)] == [str(good)]
+        errors = _errors(proc)
+        assert errors[:2] == [f"bnwatch {command}: {empty}: empty: no title and no text",
+                              f"bnwatch {command}: {blank}: empty: no title and no text"]
+        assert len(errors) == 3 and errors[2].startswith(f"bnwatch {command}: {page}: not an article: ")
+
+
 def test_extract_of_a_missing_file_is_one_line_and_exit_1(tmp_path):
     proc = bnwatch("extract", str(tmp_path / "page.html"))
     assert proc.returncode == 1

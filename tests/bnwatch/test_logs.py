@@ -63,6 +63,17 @@ def test_library_info_is_quiet_and_library_warnings_are_not(captured):
         "WARNING kafka.conn: connection refused", "INFO bnwatch.app.pipeline: run finished"]
 
 
+def test_trafilaturas_discarding_data_warning_is_noise_but_its_other_warnings_are_not(captured):
+    """trafilatura warns "discarding data: None" for every page without text; the clean stage counts that page and
+    the CLI names it, so the line only hides what matters."""
+    buf = captured("INFO")
+    logging.getLogger("trafilatura.core").warning("discarding data: %s", None)
+    logging.getLogger("trafilatura.core").warning("empty HTML tree: %s", None)
+    logging.getLogger("trafilatura.core").error("discarding data: %s", None)
+    out = [line.split(" ", 2)[2] for line in buf.getvalue().splitlines()]
+    assert out == ["WARNING trafilatura.core: empty HTML tree: None", "ERROR trafilatura.core: discarding data: None"]
+
+
 def test_debug_shows_library_lines_too_but_never_kafka_pythons_configs_and_records(captured):
     buf = captured("DEBUG")
     logging.getLogger("scrapy.core.engine").debug("Crawled (200) <GET https://example.org/a>")
