@@ -181,7 +181,7 @@ def report(split: str) -> str:
         f"precision {st['precision']:.3f}, recall {st['recall']:.3f}, F1 {st['f1']:.3f} "
         f"(TP {st['tp']}, FP {st['fp']}, FN {st['fn']}).",
         "",
-        f"Distinct events in the same days: the {sd['events']} events of the alerting articles shifted pairwise "
+        f"Distinct events in the same days: the {sd['events']} events of the dated alerting articles shifted pairwise "
         f"into one hour ({sd['pairs']} ordered pairs): {len(sd['merged'])} merged"
         + (f" ({'; '.join(sd['merged'])})." if sd["merged"] else "."),
         "",
