@@ -18,7 +18,10 @@ _DELETE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 _HYPHENS = {ord(c): "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"}
 _SPACES = {ord(c): " " for c in "\u00a0\u202f\u3000" + "".join(chr(c) for c in range(0x2000, 0x200B))}
 _NEWLINES = {ord("\r"): "\n", 0x2028: "\n", 0x2029: "\n", 0x85: "\n"}
-_TABLE = {**_DELETE, **_HYPHENS, **_SPACES, **_NEWLINES}
+# ৷ U+09F7 (BENGALI CURRENCY NUMERATOR FOUR) typed as a danda (docs/research/bengali.md): as a letter of the Bengali
+# block it hid the name before it from the matcher and ended no sentence
+_FAKE_DANDA = {0x09F7: "\u0964"}
+_TABLE = {**_DELETE, **_HYPHENS, **_SPACES, **_NEWLINES, **_FAKE_DANDA}
 _RUNS = re.compile(r"[ \t]+")
 # translate(_TABLE) over non-ASCII text walks a dict per character; most paragraphs hold none of these characters:
 # one class search finds out, then `in` + replace per character present (replacements never produce another key)
@@ -90,8 +93,13 @@ def nfc(text: str) -> str:
 
 
 def repair_bijoy_residue(text: str) -> str:
-    """Map the glyph-encoding leftovers of a Bijoy→Unicode conversion (ভøাদিমির → ভ্লাদিমির) inside Bengali words."""
-    return _BIJOY_RE.sub(lambda m: _BIJOY_RESIDUE[m.group(0)], text)
+    """Map the glyph-encoding leftovers of a Bijoy→Unicode conversion (ভøাদিমির → ভ্লাদিমির) inside Bengali words.
+    Repeated until nothing changes: a leftover after a repaired one (¨æ) is inside a Bengali word only then."""
+    while True:
+        repaired = _BIJOY_RE.sub(lambda m: _BIJOY_RESIDUE[m.group(0)], text)
+        if repaired == text:
+            return text
+        text = repaired
 
 
 def fold(text: str, *, bijoy: bool = True) -> str:
@@ -103,13 +111,14 @@ def fold(text: str, *, bijoy: bool = True) -> str:
     if _KHANDA_TA_LEGACY in text:
         text = text.replace(_KHANDA_TA_LEGACY, "\u09ce")
     joined = False  # characters removed or inserted: the neighbours they separated may compose now (ে‌া → ো)
-    if bijoy and ("ø" in text or "¦" in text or "æ" in text or "¨" in text):
-        text = repair_bijoy_residue(text)
-        joined = True
     if _TABLE_CHARS.search(text):  # one class scan; most paragraphs hold none of them
         for ch, replacement in _TABLE_PAIRS:
             if ch in text:
                 text = text.replace(ch, replacement)
+        joined = True
+    # after the invisible characters are gone (a ZWNJ between ভ and ø hid the letter from the repair)
+    if bijoy and ("ø" in text or "¦" in text or "æ" in text or "¨" in text):
+        text = repair_bijoy_residue(text)
         joined = True
     # a run of one space is replaced by one space: only tabs and double spaces change anything
     if "\t" in text or "  " in text:

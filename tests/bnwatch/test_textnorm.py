@@ -26,6 +26,24 @@ def test_fold_output_is_nfc_and_idempotent():
     assert fold(once) == once
 
 
+def test_fold_is_idempotent_on_bijoy_leftovers_behind_an_invisible_character_or_another_leftover():
+    # a ZWNJ before ø hid the letter from the repair, and æ after a repaired ¨ was repaired only on a second fold
+    for text, folded in (("ভ\u200cøাদিমির পুতিন", "ভ্লাদিমির পুতিন"), ("ক¨æ", "ক্যু")):
+        assert fold(text) == folded
+        assert fold(folded) == folded
+
+
+def test_the_fake_danda_is_a_danda():
+    """৷ (U+09F7, a currency numerator) typed as a danda, as in an Ajker Patrika golden page: as a letter of the
+    Bengali block it hid the name before it from the matcher and ended no sentence."""
+    assert fold("চাইবো ইনশাআল্লাহ৷’ ‘বৈষম্যের") == "চাইবো ইনশাআল্লাহ।’ ‘বৈষম্যের"
+    from consumers.tag import classify
+
+    title = "উত্তর কোরিয়ার সঙ্গে সামরিক চুক্তি করল রাশিয়া"
+    assert classify(title + "৷", []) == classify(title + "।", [])
+    assert classify(title + "৷", [])["alert"]
+
+
 def test_bijoy_residue_inside_bengali_words():
     assert fold("ভøাদিমির পুতিন") == "ভ্লাদিমির পুতিন"
     assert fold("আল্লামা আলহাজ¦ আবুবকর সিদ্দিকি") == "আল্লামা আলহাজ্ব আবুবকর সিদ্দিকি"
