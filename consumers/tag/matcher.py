@@ -35,6 +35,9 @@ _TOKEN_SPLIT = re.compile(r"[ \-]+")
 # '.' ends a sentence after three non-space, non-dot characters and before whitespace. The dot is matched before
 # the look-behind so that re can scan for the first character ([।!?\n.]) instead of trying every position.
 _SENTENCE_END = re.compile(r"[।!?\n]+|\.(?<=[^\s.]{3}\.)(?=\s)")
+# a sentence that ends as prose does (।, !, ? or a '.' after three letters, then closing quotes): the lead starts at
+# the first such sentence, or at the first of 80 characters — a dateline or a byline ends in neither way
+_PROSE_END = re.compile(r"(?:[।!?]|(?<=[^\s.]{3})\.)[\s\"'’”)\]]*$")
 _URL = re.compile(r"(?:https?://|www\.)\S+")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
@@ -173,7 +176,8 @@ class Matcher:
         """Fold, split paragraphs into lines, strip page chrome (related-headline lists), and cut every line into
         its sentences: one unit a sentence, so where an outlet breaks its paragraphs (one paragraph, one sentence a
         paragraph) changes nothing the rules see. The lead is the first LEAD_SENTENCES sentences (up to
-        LEAD_CHARS), from the first one that reads as prose (a datelined 'ঢাকা, ২৯ নভেম্বর' line is not)."""
+        LEAD_CHARS), from the first one that reads as prose: it ends as a sentence does, or is 80 characters long (a
+        datelined 'ঢাকা, ২৯ নভেম্বর' line is not)."""
         units: list[Unit] = []
         t = fold(title or "").strip()
         units.append(Unit(0, "title", None, 0, t, lower_ascii(t)))
@@ -199,8 +203,6 @@ class Matcher:
                 if chrome:
                     continue
                 have_text = True
-                if not lead_started and (len(stripped) >= 80 or "।" in stripped):
-                    lead_started = True
                 lowered = lower_ascii(line)  # offsets unchanged: each sentence's lowered text is a slice
                 starts = _sentence_starts(line)
                 starts.append(len(line))
@@ -209,6 +211,8 @@ class Matcher:
                     size = len(text.strip())
                     if not size:
                         continue
+                    if not lead_started and (size >= 80 or _PROSE_END.search(text)):
+                        lead_started = True  # per sentence, so where the paragraphs break does not move it
                     lead = lead_started and lead_sentences < LEAD_SENTENCES and lead_chars < LEAD_CHARS
                     if lead:
                         lead_sentences += 1

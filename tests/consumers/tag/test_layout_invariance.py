@@ -58,3 +58,23 @@ def test_verdict_is_the_same_in_every_layout_as_text_and_as_a_page(item):
     kept = not_articles - {"lead_in_title"}
     assert not kept or kept == {"published", "one_paragraph", "sentence_per_paragraph"}, not_articles
     assert len(set(verdicts.values())) == 1, f"label {item['label']}: {verdicts}"
+
+
+@pytest.mark.parametrize("end", [".", "?", "!", "।"])
+def test_a_short_first_sentence_starts_the_lead_on_its_own_line_as_in_a_paragraph(end):
+    """The lead used to start at the first *line* of 80 characters or with a danda: a short first sentence ending in
+    '.', '?' or '!' was lead when it shared a paragraph with the next one and body on its own (0.57 / 0.42)."""
+    first = "রাশিয়ার পুতিন ও উত্তর কোরিয়ার কিম জং-উন চুক্তি করেছেন" + end
+    second = "দুই দেশের কর্মকর্তারা জানান, এ নিয়ে আলোচনা চলছিল অনেক দিন ধরে এবং শেষ পর্যন্ত তা সম্পন্ন হয়েছে" + end
+    apart = classify("নতুন সামরিক জোট", [first, second])
+    together = classify("নতুন সামরিক জোট", [first + " " + second])
+    assert apart["score"] == together["score"] and apart["alert"] and together["alert"]
+
+
+def test_a_dateline_or_a_byline_does_not_start_the_lead():
+    """A line that ends in neither way a sentence does, under 80 characters, is not prose."""
+    from consumers.tag.matcher import default_matcher
+
+    tag = default_matcher().tag("শিরোনাম", ["নিজস্ব প্রতিবেদক", "ঢাকা, ২৯ নভেম্বর ২০২৪, ০৭:৩৫ পিএম",
+                                            "রাশিয়া সফরে গেছেন উত্তর কোরিয়ার নেতা।"])
+    assert [u.where for u in tag.units] == ["title", "body", "body", "lead"]
