@@ -2,10 +2,11 @@
 
 Five ways to join an existing story, tried in order:
 1. near duplicate — MinHash (datasketch, LSH) over word 3-shingles of the folded text, estimated Jaccard >= 0.5
-   (syndicated copies, light rewrites);
+   (syndicated copies, light rewrites), unless their times are known to be further apart than the window;
 2. same distinctive entity and time — a named participant beyond the two heads of state and capitals (Belousov,
-   Lavrov, Shoigu, Choe Son Hui, Vostochny …) shared by both articles, published within the window (72 h) — or,
-   when a publication time is missing, a shared event date written in the text ('২৯ নভেম্বর') ±1 day;
+   Lavrov, Shoigu, Choe Son Hui, Vostochny …) shared by both articles, published within the window (72 h) — a page
+   without a publication time is placed by when the crawler found it, and without that by a shared event date
+   written in the text ('২৯ নভেম্বর') ±1 day;
 3. same headline — character 3-gram Jaccard of the folded titles >= 0.7 within the window (outlets that copy an
    agency's headline over a text of their own);
 4. rewrite — content-word Jaccard >= 0.3 plus the same time condition;
@@ -18,7 +19,8 @@ shingles, so (2) is what joins them; headlines of one event worded apart by each
 কিমের' / '‘পুতিন প্রেমের’ বিরাট আবাসন') share no participant and few words, so (5) is what joins them.
 
 State lives in SQLite so a restart keeps stories; the LSH index and the event-word profiles are rebuilt from it
-at start-up.
+at start-up. Memory holds the articles seen in the last RETAIN; an article published before them (a backlog, a new
+outlet's archive, an edit found days later) is compared with the stored ones seen in its window as well.
 """
 
 from __future__ import annotations
@@ -62,8 +64,12 @@ EVENT_MARGIN = 1.0
 EVENT_MIN_WORDS = 2
 #: how much of the text after the title the event words come from when no lead is given (the matcher's LEAD_CHARS)
 LEAD_CHARS = 400
-#: articles seen longer ago than this leave the in-memory index (none can join a story across the window any more)
+#: articles seen longer ago than this leave the in-memory index (an article published before them is compared with
+#: the database's)
 RETAIN = WINDOW + timedelta(hours=24)
+#: at most this many stored articles are read for one article published before memory's horizon (alerting
+#: articles only: a month of them is a few thousand)
+STORED_CANDIDATES = 5000
 #: stories, articles and emitted alerts older than this are deleted from the database: it stays bounded for months
 KEEP = timedelta(days=30)
 #: outlets joining a story are announced together: an update once this many joined since the last alert (or with
@@ -130,9 +136,15 @@ class Features:
         if not self.event and len(set(self.event_words)) >= EVENT_MIN_WORDS:  # fewer: rule 5 does not match it
             self.event = event_profile(self.event_words)
 
+    @property
+    def when(self) -> datetime | None:
+        """When it was published, or else when the crawler found it (a page without a date is found within a poll
+        of being published): without either, only the dates written in the text place it."""
+        return parse_time(self.published_at) or parse_time(self.discovered_at)
+
     def ref_dates(self) -> set[tuple[int, int]]:
         dates = set(self.dates)
-        t = parse_time(self.published_at)
+        t = self.when
         if t:
             dates.add((t.month, t.day))
         return dates
@@ -180,21 +192,42 @@ def extract(*, canonical_url: str, content_hash: str, outlet: str, url: str, tit
                     event_words=tuple(event_words(title, lead_text)))
 
 
+def _day_of_year(month: int, day: int) -> int | None:
+    """The day's place in a leap year (the year of a written date is unknown), None for a day that does not exist."""
+    try:
+        return datetime(2024, month, day).timetuple().tm_yday
+    except ValueError:
+        return None
+
+
 def _dates_close(a: set[tuple[int, int]], b: set[tuple[int, int]]) -> bool:
-    for ma, da in a:
-        for mb, db in b:
-            if ma == mb and abs(da - db) <= 1:
-                return True
-            if (mb - ma) % 12 == 1 and da >= 28 and db <= 2 or (ma - mb) % 12 == 1 and db >= 28 and da <= 2:
+    """A day of `a` within one day of a day of `b`, across a month's or the year's end (31 Dec / 1 Jan), and
+    28 Feb / 1 Mar, one day apart in three years of four."""
+    days_a = {d for d in (_day_of_year(m, d) for m, d in a) if d}
+    days_b = {d for d in (_day_of_year(m, d) for m, d in b) if d}
+    for x in days_a:
+        for y in days_b:
+            apart = abs(x - y)
+            if min(apart, 366 - apart) <= 1 or {x, y} == {59, 61}:
                 return True
     return False
 
 
-def time_compatible(a: Features, b: Features, window: timedelta = WINDOW) -> bool:
-    ta, tb = parse_time(a.published_at), parse_time(b.published_at)
+def time_relation(a: Features, b: Features, window: timedelta = WINDOW) -> bool | None:
+    """Within `window` of each other (True), not (False), or unknown (None): a side with neither a time nor a
+    date written in its text."""
+    ta, tb = a.when, b.when
     if ta and tb:
         return abs(ta - tb) <= window
-    return _dates_close(a.ref_dates(), b.ref_dates())
+    da, db = a.ref_dates(), b.ref_dates()
+    if not da or not db:
+        return None
+    return _dates_close(da, db)
+
+
+def time_compatible(a: Features, b: Features, window: timedelta = WINDOW) -> bool:
+    """Known to be within `window` of each other (rules 2-5 need it; an unknown time is not close)."""
+    return time_relation(a, b, window) is True
 
 
 def jaccard(a: set, b: set) -> float:
@@ -246,6 +279,36 @@ CREATE INDEX IF NOT EXISTS articles_added ON articles(added_at);
 """
 
 
+#: the stored articles of a story's rule, as _features_from_row reads them (event words: none for an article stored by
+#: an earlier release, which rule 5 then skips)
+_ARTICLE_ROWS = (
+    "SELECT a.key, a.canonical_url, a.content_hash, a.story_id, a.outlet, a.url, a.title, a.published_at,"
+    " a.discovered_at, a.minhash, a.words, a.distinctive, a.entities, a.dates, a.numbers, a.added_at, e.event_words"
+    " FROM articles a JOIN stories s ON s.story_id = a.story_id LEFT JOIN article_events e ON e.key = a.key")
+
+
+def _features_from_row(row: tuple) -> tuple[Features, str, str]:
+    """(features, story id, added_at) of a stored article (no shingles: the MinHash stands for them)."""
+    (key, curl, chash, sid, outlet, url, title, pub, disc, mh_blob, words, dist, ents, dates, nums, added_at,
+     event) = row
+    mh = None
+    if mh_blob:
+        import numpy as np
+
+        mh = MinHash(num_perm=NUM_PERM, hashvalues=np.frombuffer(mh_blob, dtype=np.uint64).copy(),
+                     permutations=_PERMUTATIONS)
+    f = Features(key, curl, chash, outlet, url, title, pub, disc, set(), set(json.loads(words or "[]")),
+                 set(json.loads(dist or "[]")), set(json.loads(ents or "[]")),
+                 {tuple(d) for d in json.loads(dates or "[]")}, set(json.loads(nums or "[]")), mh,
+                 event_words=tuple(json.loads(event or "[]")))
+    return f, sid, added_at
+
+
+def _utc_iso(t: datetime) -> str:
+    """One spelling of a time (UTC, seconds) for the stored `added_at`, which is compared as text."""
+    return t.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+
+
 class StoryIndex:
     """Stories of one rule, persisted in SQLite (":memory:" for a throw-away index)."""
 
@@ -273,30 +336,17 @@ class StoryIndex:
         self.by_url: dict[str, set[str]] = {}
         self.added: dict[str, str] = {}  # key -> added_at (ISO, UTC), for expiry
         self._pruned_at: datetime | None = None
+        # memory holds the articles seen since this (the last expiry's cutoff); older ones only the database
+        self._horizon: datetime | None = datetime.now(timezone.utc) - self.retain
         self._load()
 
     # -- persistence ------------------------------------------------------------------------------------------------
     def _load(self) -> None:
-        since = (datetime.now(timezone.utc) - self.retain).isoformat()
-        rows = self.db.execute(
-            "SELECT a.key, a.canonical_url, a.content_hash, a.story_id, a.outlet, a.url, a.title, a.published_at,"
-            " a.discovered_at, a.minhash, a.words, a.distinctive, a.entities, a.dates, a.numbers, a.added_at,"
-            " e.event_words"  # none for an article stored by an earlier release (rule 5 skips it)
-            " FROM articles a JOIN stories s ON s.story_id = a.story_id LEFT JOIN article_events e ON e.key = a.key"
-            " WHERE s.rule = ? AND a.added_at >= ?"
-            " ORDER BY a.added_at", (self.rule, since)).fetchall()
-        for (key, curl, chash, sid, outlet, url, title, pub, disc, mh_blob, words, dist, ents, dates,
-             nums, added_at, event) in rows:
-            mh = None
-            if mh_blob:
-                import numpy as np
-
-                mh = MinHash(num_perm=NUM_PERM, hashvalues=np.frombuffer(mh_blob, dtype=np.uint64).copy(),
-                             permutations=_PERMUTATIONS)
-            f = Features(key, curl, chash, outlet, url, title, pub, disc, set(), set(json.loads(words or "[]")),
-                         set(json.loads(dist or "[]")), set(json.loads(ents or "[]")),
-                         {tuple(d) for d in json.loads(dates or "[]")}, set(json.loads(nums or "[]")), mh,
-                         event_words=tuple(json.loads(event or "[]")))
+        since = _utc_iso(datetime.now(timezone.utc) - self.retain)
+        rows = self.db.execute(_ARTICLE_ROWS + " WHERE s.rule = ? AND a.added_at >= ? ORDER BY a.added_at",
+                               (self.rule, since)).fetchall()
+        for row in rows:
+            f, sid, added_at = _features_from_row(row)
             self._remember(f, sid, added_at)
 
     def _remember(self, f: Features, story_id: str, added_at: str) -> None:
@@ -311,7 +361,8 @@ class StoryIndex:
         """Forget (in memory) the articles seen before now - retain, and delete (on disk, at most hourly) what is
         older than now - keep: the index stays bounded however long the stage runs. Dedupe of a redelivered
         article does not depend on memory: known() and emitted() read the database."""
-        cutoff = (now - self.retain).isoformat()
+        self._horizon = now - self.retain
+        cutoff = _utc_iso(self._horizon)
         while self.added:
             key, added_at = next(iter(self.added.items()))  # insertion order = added_at order
             if added_at >= cutoff:
@@ -329,7 +380,7 @@ class StoryIndex:
                     self.lsh.remove(key)
         if self._pruned_at is None or now - self._pruned_at >= timedelta(hours=1):
             self._pruned_at = now
-            old = (now - self.keep).isoformat()
+            old = _utc_iso(now - self.keep)
             with self.db:
                 self.db.execute("DELETE FROM emitted WHERE key IN (SELECT key FROM articles WHERE added_at < ?)",
                                 (old,))
@@ -368,56 +419,76 @@ class StoryIndex:
 
     # -- matching ---------------------------------------------------------------------------------------------------
     def find(self, f: Features) -> tuple[str | None, str]:
-        """The story this article belongs to, and why (or None)."""
-        # same URL, new content: the story it was in
+        """The story this article belongs to, and why (or None): among the articles in memory, then, for an
+        article published before them (a backlog, a new outlet's archive, an edit found days later), among the
+        stored articles seen in its window."""
+        # same URL, new content: the story it was in (memory, else the database: an edit can come days later)
         for key in sorted(self.by_url.get(f.canonical_url, ())):
             if key != f.key:
                 return self.story_of[key], "same url, new content"
+        row = self.db.execute("SELECT a.story_id FROM articles a JOIN stories s ON s.story_id = a.story_id"
+                              " WHERE a.canonical_url = ? AND a.key != ? AND s.rule = ? ORDER BY a.added_at LIMIT 1",
+                              (f.canonical_url, f.key, self.rule)).fetchone()
+        if row:
+            return row[0], "same url, new content"
+        near = self.lsh.query(f.minhash) if f.minhash is not None else ()
+        story_id, reason = self._match(f, self.features, self.story_of, near)
+        if story_id is None:
+            older, story_of = self._stored_before_memory(f)
+            if older:
+                story_id, reason = self._match(f, older, story_of, older)
+        return story_id, reason
+
+    def _match(self, f: Features, pool: dict[str, Features], story_of: dict[str, str],
+               near: Iterable[str]) -> tuple[str | None, str]:
+        """Rules 1-5 against the articles of `pool` (`near`: the keys worth a near-duplicate test)."""
         best: tuple[float, str, str] | None = None
         if f.minhash is not None:
-            for key in self.lsh.query(f.minhash):
-                other = self.features.get(key)
+            for key in near:
+                other = pool.get(key)
                 if other is None or other.minhash is None:
                     continue
                 sim = f.minhash.jaccard(other.minhash)
-                if sim >= self.near_dup and self._time_ok(f, other):
-                    cand = (1.0 + sim, self.story_of[key], f"near duplicate of {other.url} (jaccard {sim:.2f})")
+                # a near duplicate needs no time: only one known to be far off keeps it apart
+                if sim >= self.near_dup and time_relation(f, other, self.window) is not False:
+                    cand = (1.0 + sim, story_of[key], f"near duplicate of {other.url} (jaccard {sim:.2f})")
                     best = max(best, cand) if best else cand
         if best:
             return best[1], best[2]
-        for key, other in self.features.items():
+        for key, other in pool.items():
             if not self._time_ok(f, other):
                 continue
             shared = f.distinctive & other.distinctive
             words = jaccard(f.words, other.words)
             same_title = jaccard(f.headline, other.headline)
             if same_title >= SAME_HEADLINE:
-                cand = (0.9 + same_title, self.story_of[key],
+                cand = (0.9 + same_title, story_of[key],
                         f"same headline as {other.url} (jaccard {same_title:.2f})")
             elif shared:
-                cand = (0.5 + 0.1 * len(shared) + words, self.story_of[key],
+                cand = (0.5 + 0.1 * len(shared) + words, story_of[key],
                         f"same participants {','.join(sorted(shared))} as {other.url}")
             elif words >= self.rewrite:
-                cand = (words, self.story_of[key], f"rewrite of {other.url} (word jaccard {words:.2f})")
+                cand = (words, story_of[key], f"rewrite of {other.url} (word jaccard {words:.2f})")
             else:
                 continue
             best = max(best, cand) if best else cand
         if best:
             return best[1], best[2]
-        return self._same_event_words(f)
+        return self._same_event_words(f, pool, story_of)
 
-    def _same_event_words(self, f: Features) -> tuple[str | None, str]:
+    def _same_event_words(self, f: Features, pool: dict[str, Features],
+                          story_of: dict[str, str]) -> tuple[str | None, str]:
         """Rule 5: the story whose articles within EVENT_WINDOW share the most event words with this one (its best
         article), when that clears SAME_EVENT_WORDS and, if a second story clears it too, is EVENT_MARGIN times that
         one's (at 1.0 the closer story wins; above it an article as close to two stories joins neither)."""
         if not f.event:  # fewer than EVENT_MIN_WORDS distinct event words (Features)
             return None, "new"
         by_story: dict[str, tuple[float, Features]] = {}
-        for key, other in self.features.items():
+        for key, other in pool.items():
             if not other.event or not time_compatible(f, other, self.event_window):
                 continue
             sim = cosine(f.event, other.event)
-            sid = self.story_of[key]
+            sid = story_of[key]
             if sim > by_story.get(sid, (0.0, other))[0]:
                 by_story[sid] = (sim, other)
         ranked = sorted(by_story.items(), key=lambda x: x[1][0], reverse=True)
@@ -429,6 +500,26 @@ class StoryIndex:
             return None, f"new (event words as close to two stories: {sim:.2f} / {second:.2f})"
         words = ",".join(shared_event_words(f.event_words, other.event_words)) or "-"
         return sid, f"same event words as {other.url} ({words}; cosine {sim:.2f})"
+
+    def _stored_before_memory(self, f: Features) -> tuple[dict[str, Features], dict[str, str]]:
+        """The stored articles this one could join that have left memory: an article published (or found) at t
+        joins articles of t ± window, and those were seen from t - window on (a day more for an outlet's clock);
+        memory holds those seen since the last expiry's horizon. None when its window is all in memory."""
+        t = f.when
+        if t is None or self._horizon is None:
+            return {}, {}
+        since = t - self.window - timedelta(days=1)
+        if since >= self._horizon:
+            return {}, {}
+        rows = self.db.execute(
+            _ARTICLE_ROWS + " WHERE s.rule = ? AND a.added_at >= ? AND a.added_at < ? ORDER BY a.added_at"
+            " LIMIT ?", (self.rule, _utc_iso(since), _utc_iso(self._horizon), STORED_CANDIDATES)).fetchall()
+        pool, story_of = {}, {}
+        for row in rows:
+            other, sid, _added = _features_from_row(row)
+            if other.key != f.key:
+                pool[other.key], story_of[other.key] = other, sid
+        return pool, story_of
 
     def _time_ok(self, a: Features, b: Features) -> bool:
         return time_compatible(a, b, self.window)
@@ -451,11 +542,17 @@ class StoryIndex:
             existing = self.known(f.canonical_url, f.content_hash)
             if existing:
                 return Assignment(self.story(existing), "duplicate", "already counted")
-            seen_at = seen_at or now_iso()
-            self.expire(parse_time(seen_at) or datetime.now(timezone.utc))
+            seen = parse_time(seen_at) or datetime.now(timezone.utc)
+            seen_at = _utc_iso(seen)
+            self.expire(seen)
             story_id, reason = self.find(f)
+            own_id = f"{self.rule}-" + hashlib.sha1(f.key.encode("utf-8")).hexdigest()[:12]
+            if story_id is None and self.story(own_id) is not None:
+                # the story's first article again, after its own record was deleted (KEEP) while later ones kept
+                # the story: that story, not a new one written over it (its alerts were delivered already)
+                story_id, reason = own_id, "first article of this story, seen again"
             if story_id is None:
-                story_id = f"{self.rule}-" + hashlib.sha1(f.key.encode("utf-8")).hexdigest()[:12]
+                story_id = own_id
                 story = Story(story_id, self.rule, 1, f.title, seen_at, seen_at, f.discovered_at, score,
                               list(evidence or []), {f.outlet}, set(f.distinctive), set(f.numbers), set(f.dates),
                               announced={f.outlet})

@@ -291,3 +291,93 @@ def test_event_words_survive_a_restart_and_an_earlier_release_still_writes_the_d
     con.execute("INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", ("k",) + ("x",) * 16)
     con.commit()
     con.close()
+
+
+# -- time: a missing publication time, a copy found days later, a story outliving its first article ------------------
+
+def _copy(r, url, outlet, published_at=None, discovered_at=None):
+    from consumers.stories.stage import article_features
+
+    return article_features(Article(url=url, canonical_url=url, outlet=outlet, title=r["title"],
+                                    paragraphs=r["paragraphs"], published_at=published_at,
+                                    discovered_at=discovered_at))
+
+
+def test_a_page_without_a_publication_time_joins_by_when_it_was_found_and_copies_without_any_time_join():
+    """A copy of a story whose page had no date (the date extractor failed) was a new story, and a new alert:
+    with no time the only fallback was a date written in the text, which 40 of the 45 positives lack."""
+    from consumers.stories.index import StoryIndex
+
+    [r] = _rnk("rnk-26ee191d")  # Bonik Barta: the Putin–Kim meeting in Beijing; its text writes no date
+    index = StoryIndex(":memory:")
+    first = index.assign(_copy(r, "https://bonikbarta.com/1", "Bonik Barta", "2025-09-02T09:40:00+06:00"),
+                         seen_at="2025-09-02T03:45:00+00:00")
+    amp = index.assign(_copy(r, "https://bonikbarta.com/amp/1", "Bonik Barta",
+                             discovered_at="2025-09-02T04:20:00+00:00"), seen_at="2025-09-02T04:20:00+00:00")
+    assert amp.kind == "same" and amp.story.story_id == first.story.story_id, amp.reason
+    # found ten days later, with no date of its own: not joined on a time that is known to be far off
+    late = index.assign(_copy(r, "https://bonikbarta.com/print/1", "Bonik Barta",
+                              discovered_at="2025-09-12T04:20:00+00:00"), seen_at="2025-09-12T04:20:00+00:00")
+    assert late.kind == "new"
+    # `bnwatch stories` on two copies of one text without any date: one story
+    [(_, a), (_, b)] = assign_stories([("a.txt", r["title"], r["paragraphs"], None),
+                                       ("b.txt", r["title"], r["paragraphs"], None)])
+    assert a == b
+
+
+def test_a_copy_found_after_its_story_left_memory_joins_it_from_the_database():
+    """Memory holds what was *seen* in the last four days, matching compares *publication* times: a copy published
+    an hour after the first article but crawled five days later (a backlog, a new outlet's archive) was a new
+    story, as was an edit of the first article found then."""
+    from consumers.stories.index import StoryIndex
+
+    [r, other] = _rnk("rnk-826e7002", "rnk-26ee191d")
+    index = StoryIndex(":memory:")
+    first = index.assign(_copy(r, "https://banglatribune.com/1", "Bangla Tribune", "2026-05-12T10:00:00+00:00"),
+                         seen_at="2026-05-12T10:00:00+00:00")
+    index.assign(_copy(other, "https://bonikbarta.com/9", "Bonik Barta", "2026-05-17T10:00:00+00:00"),
+                 seen_at="2026-05-17T10:00:00+00:00")
+    assert not any(f.url == "https://banglatribune.com/1" for f in index.features.values())  # left memory
+    late = index.assign(_copy(r, "https://late.example/1", "late outlet", "2026-05-12T11:00:00+00:00"),
+                        seen_at="2026-05-17T10:01:00+00:00")
+    assert late.story.story_id == first.story.story_id and late.kind != "new", late.reason
+    edited = dict(r, paragraphs=r["paragraphs"] + ["হালনাগাদ: জাহাজটির নাবিকদের উদ্ধার করা হয়েছে।"])
+    edit = index.assign(_copy(edited, "https://banglatribune.com/1", "Bangla Tribune", "2026-05-12T10:00:00+00:00"),
+                        seen_at="2026-05-17T10:02:00+00:00")
+    assert edit.story.story_id == first.story.story_id and edit.reason == "same url, new content"
+
+
+def test_the_first_article_seen_again_after_its_record_is_deleted_keeps_its_story():
+    """A story's id comes from its first article; once that article's record was deleted (30 days) while later
+    articles kept the story, seeing it again (an offset reset, a re-crawl) wrote a version-1 story over the live one,
+    and the notifier, which had delivered v1 and v2, dropped what followed."""
+    from datetime import timedelta
+
+    from consumers.stories.index import StoryIndex
+
+    [r, other] = _rnk("rnk-826e7002", "rnk-26ee191d")
+    index = StoryIndex(":memory:", keep=timedelta(days=30), outlet_batch=2)
+    f = _copy(r, "https://banglatribune.com/1", "Bangla Tribune", "2026-05-01T10:00:00+00:00")
+    sid = index.assign(f, seen_at="2026-05-01T10:00:00+00:00").story.story_id
+    for outlet in ("c", "d"):  # two outlets join two days later: an update (v2)
+        index.assign(_copy(r, f"https://{outlet}.example/1", outlet, "2026-05-03T10:00:00+00:00"),
+                     seen_at="2026-05-03T10:00:00+00:00")
+    assert index.story(sid).version == 2
+    index.assign(_copy(other, "https://bonikbarta.com/9", "Bonik Barta", "2026-06-01T12:00:00+00:00"),
+                 seen_at="2026-06-01T12:00:00+00:00")  # 31 days on: the first article's record is deleted
+    assert index.known(f.canonical_url, f.content_hash) is None and index.story(sid) is not None
+    again = index.assign(_copy(r, "https://banglatribune.com/1", "Bangla Tribune", "2026-05-01T10:00:00+00:00"),
+                         seen_at="2026-06-01T12:01:00+00:00")
+    assert again.kind == "same" and again.story.story_id == sid
+    assert index.story(sid).version == 2 and index.story(sid).outlets == {"Bangla Tribune", "c", "d"}
+
+
+def test_written_dates_are_close_within_a_day_across_month_and_year_ends_only():
+    from consumers.stories.index import _dates_close
+
+    assert _dates_close({(12, 31)}, {(1, 1)}) and _dates_close({(3, 1)}, {(2, 29)})
+    assert _dates_close({(2, 28)}, {(3, 1)})  # one day apart in three years of four
+    assert _dates_close({(4, 30)}, {(5, 1)}) and _dates_close({(6, 19)}, {(6, 18)})
+    assert not _dates_close({(1, 28)}, {(2, 2)})  # five days: it was 'close' across a month's end
+    assert not _dates_close({(3, 30)}, {(4, 2)}) and not _dates_close({(12, 29)}, {(1, 1)})
+    assert not _dates_close({(2, 31)}, {(3, 1)})  # no such day
