@@ -88,10 +88,14 @@ _NUMBER = re.compile(r"(?<![\d.,])\d[\d,.]*\d|(?<![\d.,])\d{2,}(?![\d.,])")
 #: when a text was written, not what it reports: clock times (a dateline's ০৭:৩৫ or ০৭ঃ৩৫), years of a date or
 #: of "… সালে", and day-and-month dates (kept apart as `dates`) are not figures of the story; "২০০০ সেনা" is
 _MONTH_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_EN_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _NOT_FIGURES = re.compile(
     r"(?<![\d.,])\d{1,2}\s*[:\u0983]\s*\d{2}(?:\s*[:\u0983]\s*\d{2})?(?!\d|[.,]\d)"  # clock
     r"|(?<![\d.,])(?:19|20)\d\d(?=\s*(?:সাল|সনে|খ্রি))"  # ২০২৪ সালে
-    rf"|(?:{_MONTH_NAMES})\s*,?\s*(?:19|20)\d\d(?!\d|[.,]\d)")  # নভেম্বর ২০২৪ (a date without its day)
+    rf"|(?:{_MONTH_NAMES})\s*,?\s*(?:19|20)\d\d(?!\d|[.,]\d)"  # নভেম্বর ২০২৪ (a date without its day)
+    # an English dateline ('November 30, 2024', '30 nov 2024'; the text is lower-cased)
+    rf"|(?<![\d.,])(?:\d{{1,2}}\s*)?{_EN_MONTH}\s*(?:\d{{1,2}}(?:st|nd|rd|th)?\s*)?,?\s*(?:19|20)\d\d(?!\d|[.,]\d)"
+    r"|(?:https?://|www\.)\S+")  # a link's numbers are ids, not figures of the story
 #: a day-and-month date with the year that may follow it, taken out before figures are counted
 _DATE_YEAR = re.compile(_DATE.pattern + r"(?:\s*,?\s*(?:19|20)\d\d(?!\d|[.,]\d))?")
 

@@ -149,6 +149,9 @@ def test_figures_are_what_a_story_reports_not_when_it_was_written():
     assert numbers("ঢাকা, ০৭ঃ৩৫ পিএম") == set()  # the visarga written for the colon
     assert numbers("১০,০০০ সেনা ও ৫০০টি ক্ষেপণাস্ত্র, ১২.৫ শতাংশ") == {"10000", "500", "12.5"}
     assert numbers("২০০০ সেনা পাঠানো হয়েছে") == {"2000"}  # a count, not a year
+    # a source link's id and an English dateline are no figures either (two new figures make an update)
+    assert numbers("সূত্র: https://vietnam.vn/en/news-185241130071849144.html ৫০০ সেনা") == {"500"}
+    assert numbers("Published: November 30, 2024 | Updated 1 Dec 2024, Sept. 3rd 2025") == set()
 
 
 # -- rule 5: same event words (real headlines and leads of the labelled set's dev half) ------------------------------
