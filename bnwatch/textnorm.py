@@ -21,7 +21,9 @@ _NEWLINES = {ord("\r"): "\n", 0x2028: "\n", 0x2029: "\n", 0x85: "\n"}
 # ৷ U+09F7 (BENGALI CURRENCY NUMERATOR FOUR) typed as a danda (docs/research/bengali.md): as a letter of the Bengali
 # block it hid the name before it from the matcher and ended no sentence
 _FAKE_DANDA = {0x09F7: "\u0964"}
-_TABLE = {**_DELETE, **_HYPHENS, **_SPACES, **_NEWLINES, **_FAKE_DANDA}
+# ʼ U+02BC (a modifier letter, so a word character to a regex) typed for the apostrophe: রাশিয়াʼর hid রাশিয়া
+_APOSTROPHE = {0x02BC: "\u2019"}
+_TABLE = {**_DELETE, **_HYPHENS, **_SPACES, **_NEWLINES, **_FAKE_DANDA, **_APOSTROPHE}
 _RUNS = re.compile(r"[ \t]+")
 # translate(_TABLE) over non-ASCII text walks a dict per character; most paragraphs hold none of these characters:
 # one class search finds out, then `in` + replace per character present (replacements never produce another key)

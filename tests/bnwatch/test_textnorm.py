@@ -44,6 +44,14 @@ def test_the_fake_danda_is_a_danda():
     assert classify(title + "৷", [])["alert"]
 
 
+def test_the_modifier_apostrophe_is_an_apostrophe():
+    """ʼ (U+02BC) is a letter to a regex: 'রাশিয়াʼর' hid the name from the matcher."""
+    from consumers.tag import classify
+
+    assert fold("রাশিয়াʼর") == "রাশিয়া’র"
+    assert classify("উত্তর কোরিয়ার সেনা রাশিয়াʼর যুদ্ধে", []) == classify("উত্তর কোরিয়ার সেনা রাশিয়া’র যুদ্ধে", [])
+
+
 def test_bijoy_residue_inside_bengali_words():
     assert fold("ভøাদিমির পুতিন") == "ভ্লাদিমির পুতিন"
     assert fold("আল্লামা আলহাজ¦ আবুবকর সিদ্দিকি") == "আল্লামা আলহাজ্ব আবুবকর সিদ্দিকি"
