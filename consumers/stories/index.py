@@ -520,6 +520,9 @@ class StoryIndex:
             " LIMIT ?", (self.rule, _utc_iso(since), _utc_iso(self._horizon), STORED_CANDIDATES)).fetchall()
         pool, story_of = {}, {}
         for row in rows:
+            when = parse_time(row[7]) or parse_time(row[8])  # published_at, discovered_at
+            if when is not None and abs(when - t) > self.window:
+                continue  # no rule could join it: not worth reading
             other, sid, _added = _features_from_row(row)
             if other.key != f.key:
                 pool[other.key], story_of[other.key] = other, sid
