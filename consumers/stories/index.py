@@ -88,7 +88,8 @@ _NUMBER = re.compile(r"(?<![\d.,])\d[\d,.]*\d|(?<![\d.,])\d{2,}(?![\d.,])")
 #: when a text was written, not what it reports: clock times (a dateline's ০৭:৩৫ or ০৭ঃ৩৫), years of a date or
 #: of "… সালে", and day-and-month dates (kept apart as `dates`) are not figures of the story; "২০০০ সেনা" is
 _MONTH_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))
-_EN_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_EN_MONTH = (r"\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+             r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?")
 _NOT_FIGURES = re.compile(
     r"(?<![\d.,])\d{1,2}\s*[:\u0983]\s*\d{2}(?:\s*[:\u0983]\s*\d{2})?(?!\d|[.,]\d)"  # clock
     r"|(?<![\d.,])(?:19|20)\d\d(?=\s*(?:সাল|সনে|খ্রি))"  # ২০২৪ সালে
@@ -142,9 +143,16 @@ class Features:
 
     @property
     def when(self) -> datetime | None:
-        """When it was published, or else when the crawler found it (a page without a date is found within a poll
-        of being published): without either, only the dates written in the text place it."""
-        return parse_time(self.published_at) or parse_time(self.discovered_at)
+        """When it was published, or else when the crawler found it — a page without a date is found within a poll
+        of being published, unless it is an old page found late: then the dates its text writes are all far from
+        that day, and they alone place it."""
+        published = parse_time(self.published_at)
+        if published is not None:
+            return published
+        found = parse_time(self.discovered_at)
+        if found is None or not self.dates or _dates_close(self.dates, {(found.month, found.day)}):
+            return found
+        return None
 
     def ref_dates(self) -> set[tuple[int, int]]:
         dates = set(self.dates)
@@ -435,13 +443,13 @@ class StoryIndex:
                               (f.canonical_url, f.key, self.rule)).fetchone()
         if row:
             return row[0], "same url, new content"
-        near = self.lsh.query(f.minhash) if f.minhash is not None else ()
-        story_id, reason = self._match(f, self.features, self.story_of, near)
-        if story_id is None:
-            older, story_of = self._stored_before_memory(f)
-            if older:
-                story_id, reason = self._match(f, older, story_of, older)
-        return story_id, reason
+        near = list(self.lsh.query(f.minhash)) if f.minhash is not None else []
+        older, older_story_of = self._stored_before_memory(f)
+        if not older:
+            return self._match(f, self.features, self.story_of, near)
+        # ranked together: a weak match in memory must not beat a copy that has left it
+        return self._match(f, {**older, **self.features}, {**older_story_of, **self.story_of},
+                           near + [k for k in older if k not in self.features])
 
     def _match(self, f: Features, pool: dict[str, Features], story_of: dict[str, str],
                near: Iterable[str]) -> tuple[str | None, str]:

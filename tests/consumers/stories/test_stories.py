@@ -152,6 +152,7 @@ def test_figures_are_what_a_story_reports_not_when_it_was_written():
     # a source link's id and an English dateline are no figures either (two new figures make an update)
     assert numbers("সূত্র: https://vietnam.vn/en/news-185241130071849144.html ৫০০ সেনা") == {"500"}
     assert numbers("Published: November 30, 2024 | Updated 1 Dec 2024, Sept. 3rd 2025") == set()
+    assert numbers("marines 2000 এবং primary 3000, maybe 4000") == {"2000", "3000", "4000"}  # not month names
 
 
 # -- rule 5: same event words (real headlines and leads of the labelled set's dev half) ------------------------------
@@ -318,10 +319,14 @@ def test_a_page_without_a_publication_time_joins_by_when_it_was_found_and_copies
     amp = index.assign(_copy(r, "https://bonikbarta.com/amp/1", "Bonik Barta",
                              discovered_at="2025-09-02T04:20:00+00:00"), seen_at="2025-09-02T04:20:00+00:00")
     assert amp.kind == "same" and amp.story.story_id == first.story.story_id, amp.reason
-    # found ten days later, with no date of its own: not joined on a time that is known to be far off
-    late = index.assign(_copy(r, "https://bonikbarta.com/print/1", "Bonik Barta",
-                              discovered_at="2025-09-12T04:20:00+00:00"), seen_at="2025-09-12T04:20:00+00:00")
-    assert late.kind == "new"
+    # a copy of the page without a date of its own, found ten days after it was published — while the first copy,
+    # crawled late, is still in memory: a time known to be far off keeps even a near duplicate apart
+    backfill = StoryIndex(":memory:")
+    backfill.assign(_copy(r, "https://bonikbarta.com/1", "Bonik Barta", "2025-09-02T09:40:00+06:00"),
+                    seen_at="2025-09-12T04:00:00+00:00")
+    late = backfill.assign(_copy(r, "https://bonikbarta.com/print/1", "Bonik Barta",
+                                 discovered_at="2025-09-12T04:20:00+00:00"), seen_at="2025-09-12T04:20:00+00:00")
+    assert late.kind == "new", late.reason
     # `bnwatch stories` on two copies of one text without any date: one story
     [(_, a), (_, b)] = assign_stories([("a.txt", r["title"], r["paragraphs"], None),
                                        ("b.txt", r["title"], r["paragraphs"], None)])
@@ -353,7 +358,8 @@ def test_a_copy_found_after_its_story_left_memory_joins_it_from_the_database():
 def test_the_first_article_seen_again_after_its_record_is_deleted_keeps_its_story():
     """A story's id comes from its first article; once that article's record was deleted (30 days) while later
     articles kept the story, seeing it again (an offset reset, a re-crawl) wrote a version-1 story over the live one,
-    and the notifier, which had delivered v1 and v2, dropped what followed."""
+    and the notifier, which had delivered v1 and v2, dropped what followed. Here the articles still stored were
+    published more than the window after the first, so nothing but the story's id can take it back."""
     from datetime import timedelta
 
     from consumers.stories.index import StoryIndex
@@ -362,17 +368,54 @@ def test_the_first_article_seen_again_after_its_record_is_deleted_keeps_its_stor
     index = StoryIndex(":memory:", keep=timedelta(days=30), outlet_batch=2)
     f = _copy(r, "https://banglatribune.com/1", "Bangla Tribune", "2026-05-01T10:00:00+00:00")
     sid = index.assign(f, seen_at="2026-05-01T10:00:00+00:00").story.story_id
-    for outlet in ("c", "d"):  # two outlets join two days later: an update (v2)
-        index.assign(_copy(r, f"https://{outlet}.example/1", outlet, "2026-05-03T10:00:00+00:00"),
-                     seen_at="2026-05-03T10:00:00+00:00")
+    # copies two and four days on: a chain within the window, two outlets joined: an update (v2)
+    for outlet, day in (("b", "03"), ("c", "05")):
+        joined = index.assign(_copy(r, f"https://{outlet}.example/1", outlet, f"2026-05-{day}T10:00:00+00:00"),
+                              seen_at=f"2026-05-{day}T10:00:00+00:00")
+        assert joined.story.story_id == sid
     assert index.story(sid).version == 2
-    index.assign(_copy(other, "https://bonikbarta.com/9", "Bonik Barta", "2026-06-01T12:00:00+00:00"),
-                 seen_at="2026-06-01T12:00:00+00:00")  # 31 days on: the first article's record is deleted
+    index.assign(_copy(other, "https://bonikbarta.com/9", "Bonik Barta", "2026-06-03T12:00:00+00:00"),
+                 seen_at="2026-06-03T12:00:00+00:00")  # the first two articles' records are deleted, the third kept
     assert index.known(f.canonical_url, f.content_hash) is None and index.story(sid) is not None
     again = index.assign(_copy(r, "https://banglatribune.com/1", "Bangla Tribune", "2026-05-01T10:00:00+00:00"),
-                         seen_at="2026-06-01T12:01:00+00:00")
-    assert again.kind == "same" and again.story.story_id == sid
-    assert index.story(sid).version == 2 and index.story(sid).outlets == {"Bangla Tribune", "c", "d"}
+                         seen_at="2026-06-03T12:01:00+00:00")
+    assert (again.kind, again.story.story_id, again.reason) == ("same", sid, "first article of this story, seen again")
+    assert index.story(sid).version == 2 and index.story(sid).outlets == {"Bangla Tribune", "b", "c"}
+
+
+def test_a_late_copy_joins_its_own_story_from_the_database_not_a_weaker_match_in_memory():
+    """The stored articles were read only when memory held no match: a copy of Kim's 27 Dec New Year message to
+    Putin, crawled on 2 Jan, joined the 1 Jan 'invincible alliance' item (shared words) instead of the message it
+    copies, which had left memory. Ranked together, the copy wins."""
+    from consumers.stories.index import StoryIndex
+
+    [message, alliance] = _rnk("rnk-cd1d7067", "rnk-d1d5e669")
+    index = StoryIndex(":memory:")
+    first = index.assign(_copy(message, "https://prothomalo.com/1", "Prothom Alo", "2025-12-27T06:25:00+00:00"),
+                         seen_at="2025-12-27T06:30:00+00:00")
+    later = index.assign(_copy(alliance, "https://bd-pratidin.com/1", "Bangladesh Pratidin",
+                               "2026-01-01T09:41:00+00:00"), seen_at="2026-01-01T09:45:00+00:00")
+    assert later.kind == "new"
+    copy = index.assign(_copy(message, "https://late.example/1", "late outlet", "2025-12-29T20:00:00+00:00"),
+                        seen_at="2026-01-02T08:00:00+00:00")
+    assert copy.story.story_id == first.story.story_id, copy.reason
+
+
+def test_an_undated_old_page_found_late_is_placed_by_the_dates_it_writes_not_by_when_it_was_found():
+    """When the crawler found a page stands for its publication time only if the dates its text writes agree (or it
+    writes none): an archive copy of the August 2024 liberation-day story found in December 2025 is that story."""
+    from consumers.stories.index import StoryIndex
+
+    [r] = _rnk("rnk-seed-002")  # its text writes 15 and 17 August
+    index = StoryIndex(":memory:")
+    story = index.assign(_copy(r, "https://dailyinqilab.com/1", "Daily Inqilab", "2024-08-17T11:46:00+06:00"),
+                         seen_at="2025-12-20T06:00:00+00:00")
+    f = _copy(r, "https://archive.example/9", "Archive", discovered_at="2025-12-20T07:00:00+00:00")
+    assert f.when is None
+    copy = index.assign(f, seen_at="2025-12-20T07:00:00+00:00")
+    assert copy.story.story_id == story.story.story_id, copy.reason
+    found_then = _copy(r, "https://archive.example/9", "Archive", discovered_at="2024-08-17T07:00:00+00:00")
+    assert found_then.when is not None  # found on a day it writes: that is its time
 
 
 def test_written_dates_are_close_within_a_day_across_month_and_year_ends_only():
