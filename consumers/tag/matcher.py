@@ -179,7 +179,8 @@ class Matcher:
         LEAD_CHARS), from the first one that reads as prose: it ends as a sentence does, or is 80 characters long (a
         datelined 'ঢাকা, ২৯ নভেম্বর' line is not)."""
         units: list[Unit] = []
-        t = fold(title or "").strip()
+        # a headline is one line: a break inside it (a <br> kept by another producer) must not split its sentence
+        t = fold(title or "").strip().replace("\n", " ")
         units.append(Unit(0, "title", None, 0, t, lower_ascii(t)))
         cut_at: int | None = None
         lead_started = False
