@@ -25,7 +25,7 @@ DIGESTS = ("hourly", "daily")
 def zone(name: str) -> tzinfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: 'Asia' is a directory of the database
         raise ValueError(f"unknown time zone {name!r}") from exc
 
 

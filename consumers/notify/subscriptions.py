@@ -285,7 +285,11 @@ def _parse_channel(data: Any, where: str, env: Mapping[str, str], taken: dict[st
         return expand_env(value.strip(), env, f"{where}.{key}")
 
     def http_url(key: str, value: str) -> str:
-        parts = urlsplit(value)
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - raises for a port out of range or not a number
+        except ValueError as exc:
+            raise SubscriptionError(f"{where}.{key}: not a URL ({exc}), got {value!r}") from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise SubscriptionError(f"{where}.{key}: must be an http(s) URL with a host, got {value!r}")
         return value
@@ -381,8 +385,8 @@ def _parse_subscriber(data: Any, where: str, env: Mapping[str, str]) -> Subscrib
         raise SubscriptionError(f"{where}: unknown key(s) {', '.join(sorted(map(str, unknown)))}")
     rules = _str_list(data["rules"], f"{where}.rules") if data.get("rules") is not None else DEFAULT_RULES
     min_score = data.get("min_score", 0.0)
-    if isinstance(min_score, bool) or not isinstance(min_score, (int, float)) or min_score < 0:
-        raise SubscriptionError(f"{where}.min_score: must be a number >= 0")
+    if isinstance(min_score, bool) or not isinstance(min_score, (int, float)) or not 0 <= min_score <= 1:
+        raise SubscriptionError(f"{where}.min_score: must be a number from 0 to 1 (scores are), got {min_score!r}")
     outlets = data.get("outlets")
     outlet_set = frozenset(_str_list(outlets, f"{where}.outlets")) if outlets is not None else None
     mode = data.get("mode", "instant")
@@ -464,6 +468,8 @@ def load_subscribers(path: str | Path, env: Mapping[str, str] | None = None) -> 
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise SubscriptionError(f"{path}: cannot read: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise SubscriptionError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -555,9 +561,10 @@ class Subscriptions:
                 subs = load_subscribers(self.path, self._env)
                 if self._validate is not None:
                     self._validate(subs, str(self.path))
-            except SubscriptionError as exc:
+            except Exception as exc:  # noqa: BLE001 - an edit must never fail an alert; SubscriptionError names it
                 self.reload_errors += 1
-                log.error("subscribers file changed but is invalid, keeping the previous configuration: %s", exc)
+                what = exc if isinstance(exc, SubscriptionError) else f"{type(exc).__name__}: {exc}"
+                log.error("subscribers file changed but is invalid, keeping the previous configuration: %s", what)
                 return False
             self._subscribers = tuple(subs)
             self.reloads += 1

@@ -52,7 +52,11 @@ def test_env_expansion():
     [
         ({"name": ""}, r"subscribers\[0\]\.name: required string"),
         ({"rules": []}, r"\(desk\)\.rules: must be a non-empty list"),
-        ({"min_score": -1}, r"min_score: must be a number >= 0"),
+        ({"min_score": -1}, r"min_score: must be a number from 0 to 1"),
+        ({"min_score": float("nan")}, r"min_score: must be a number from 0 to 1"),  # NaN let every alert through
+        ({"timezone": "Asia"}, r"timezone: unknown time zone 'Asia'"),  # a directory of the tz database
+        ({"channels": [{"type": "slack", "url": "http://[::1/x"}]}, r"channels\[0\]\.url: not a URL"),
+        ({"channels": [{"type": "slack", "url": "http://h:99999/x"}]}, r"channels\[0\]\.url: not a URL"),
         ({"min_score": "high"}, r"min_score"),
         ({"mode": "hourly"}, r"mode: must be one of instant, digest"),
         ({"quiet_hours": "late"}, r"quiet_hours: must look like '23:00-07:00'"),
@@ -139,6 +143,29 @@ def test_reload_when_the_file_changes(tmp_path, alert_factory, caplog):
     assert "invalid, keeping the previous configuration" in caplog.text and subs.reload_errors == 1
     _bump(path, "subscribers: []\n")
     assert subs.matching(alert_factory()) == []
+
+
+def test_a_file_that_is_not_utf8_is_one_clear_error(tmp_path):
+    path = tmp_path / "subscribers.yaml"
+    path.write_bytes(YAML.format(score=0.5).replace("desk", "Désk").encode("utf-16"))
+    with pytest.raises(SubscriptionError, match=r"not UTF-8 text \(byte 0\); save it as UTF-8"):
+        load_subscribers(path, env={"DESK_SECRET": SECRET})
+
+
+def test_an_edit_that_breaks_in_an_unforeseen_way_keeps_the_previous_configuration(tmp_path, alert_factory, caplog):
+    """An edit that raised anything but SubscriptionError (a Latin-1 file, 'timezone: Asia', a broken IPv6 URL) used to
+    fail the alert being delivered, which was then dead-lettered for every subscriber."""
+    path = tmp_path / "subscribers.yaml"
+    path.write_text(YAML.format(score=0.5), encoding="utf-8")
+    subs = Subscriptions(path, env={"DESK_SECRET": SECRET})
+    for broken in ((YAML.format(score=0.5) + "    timezone: Asia\n").encode("utf-8"),
+                   YAML.format(score=0.5).replace("desk", "d\xe9sk").encode("latin-1")):
+        st = path.stat()
+        path.write_bytes(broken)
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+        with caplog.at_level(logging.ERROR):
+            assert [s.name for s in subs.matching(alert_factory(score=0.9))] == ["desk"]
+    assert subs.reload_errors == 2 and "keeping the previous configuration" in caplog.text
 
 
 def test_missing_file_means_no_subscribers_until_it_appears(tmp_path, alert_factory):
