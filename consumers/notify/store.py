@@ -86,6 +86,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
 );
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (status, next_attempt_at);
 CREATE INDEX IF NOT EXISTS deliveries_destination ON deliveries (subscriber, channel, status);
+CREATE INDEX IF NOT EXISTS deliveries_story ON deliveries (story_id, subscriber, channel, version);
 CREATE TABLE IF NOT EXISTS attempts (
     {attempt_seq}
     delivery_id TEXT NOT NULL,
@@ -294,13 +295,21 @@ class OutboxStore:
     # ------------------------------------------------------------------ writes
 
     def enqueue(self, deliveries: Iterable[NewDelivery], now: float) -> list[str]:
-        """Insert new deliveries in one committed transaction; keys already present are left alone.
-        Returns the ids that were new."""
+        """Insert new deliveries in one committed transaction; keys already present are left alone, and so is a
+        version older than one the (story, subscriber, channel) already has (a dead letter replayed after its
+        update, a v2 arriving after v3): an older "update" after a newer one would tell the subscriber what it
+        no longer says. Returns the ids that were new."""
         rows = list(deliveries)
 
         def work(db: Any) -> list[str]:
             new = []
             for d in rows:
+                newer = db.execute("SELECT 1 FROM deliveries WHERE story_id=? AND subscriber=? AND channel=?"
+                                   " AND version>? LIMIT 1", (d.story_id, d.subscriber, d.channel, int(d.version)))
+                if newer.fetchone() is not None:
+                    log.info("notify: %s/%s story %s v%d not queued: a later version is already there",
+                             d.subscriber, d.channel, d.story_id, d.version)
+                    continue
                 cur = db.execute(
                     "INSERT INTO deliveries (id, story_id, subscriber, version, channel, channel_type, rule, alert,"
                     " status, attempts, created_at, next_attempt_at, batch) VALUES (?,?,?,?,?,?,?,?,?,0,?,?,?)"

@@ -330,6 +330,18 @@ def test_versions_of_a_story_go_out_in_order(receiver, subscriber_factory, alert
     assert [r.payload["version"] for r in receiver.received] == [1, 1, 2]
 
 
+def test_an_older_version_after_a_newer_one_is_not_sent(receiver, subscriber_factory, alert_factory, make_stage):
+    """A v2 arriving after v3 (a dead letter replayed after its update) went out after it: the subscriber's latest
+    message then said what the story no longer says."""
+    stage = make_stage([subscriber_factory("desk", receiver.url)])
+    stage.process(alert_factory(version=1))
+    stage.process(alert_factory(version=3))
+    stage.process(alert_factory(version=2))  # late
+    stage.process(alert_factory(version=1))  # a redelivery, as before
+    stage.delivery.dispatch_due()
+    assert [r.payload["version"] for r in receiver.verified] == [1, 3]
+
+
 def test_dispatcher_thread_and_concurrent_processing_send_each_once(receiver, subscriber_factory, alert_factory,
                                                                      db):
     receiver.respond(503, times=5)
