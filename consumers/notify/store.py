@@ -323,6 +323,14 @@ class OutboxStore:
 
         return self._write(work)
 
+    def earlier_version(self, story_id: str, subscriber: str, channel: str, version: int) -> bool:
+        """Whether an earlier version of the story went, or is going, to this subscriber's channel (parked ones
+        did not reach it): if not, this version is the first the subscriber gets."""
+
+        return bool(self._read("SELECT 1 FROM deliveries WHERE story_id=? AND subscriber=? AND channel=?"
+                               " AND version<? AND status IN (?, ?) LIMIT 1",
+                               (story_id, subscriber, channel, int(version), PENDING, DELIVERED)))
+
     def claim(self, delivery_id: str, now: float, lease: float) -> Delivery | None:
         """Take the right to attempt a pending delivery for `lease` seconds; None if it is not pending, not due,
         or another dispatcher holds it. The returned row has `attempts` already counting this attempt."""

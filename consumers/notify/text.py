@@ -111,11 +111,13 @@ def _article_lines(alert: Alert, names: Mapping[str, str], limit: int = MAX_LINK
     return lines
 
 
-def _kind(alert: Alert) -> str:
-    return "নতুন খবর" if alert.version <= 1 else f"হালনাগাদ (সংস্করণ {bn_digits(alert.version)})"
+def _kind(alert: Alert, first: bool | None = None) -> str:
+    """'new' for version 1, or for the first version a subscriber gets (`first`); else which update it is."""
+    new = first if first is not None else alert.version <= 1
+    return "নতুন খবর" if new else f"হালনাগাদ (সংস্করণ {bn_digits(alert.version)})"
 
 
-def alert_doc(alert: Alert, outlet_names: Mapping[str, str] | None = None) -> Doc:
+def alert_doc(alert: Alert, outlet_names: Mapping[str, str] | None = None, first: bool | None = None) -> Doc:
     names = outlet_names or {}
     articles = [a for a in alert.articles if isinstance(a, Mapping)]
     outlets = _outlets(alert, names)
@@ -123,7 +125,7 @@ def alert_doc(alert: Alert, outlet_names: Mapping[str, str] | None = None) -> Do
     doc = Doc(title=f"[{rule}] {title}")
     doc.para(
         (Span(f"[{rule}] {title}", bold=True),),
-        _kind(alert),
+        _kind(alert, first),
         f"সূত্র: {', '.join(outlets) or 'অজানা'} ({bn_digits(len(articles))}টি প্রতিবেদন)",
         f"প্রথম দেখা: {bn_time(alert.first_seen)}",
         f"সর্বশেষ হালনাগাদ: {bn_time(alert.updated_at)}",

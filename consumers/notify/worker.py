@@ -326,9 +326,12 @@ class DeliveryWorker:
         attempt = max(c.attempts for c in claimed)
         parts_done = min(c.parts_done for c in claimed)
         if batch is None:
-            doc: Doc = alert_doc(alerts[0], self.outlet_names)
-            return Message(claimed[0].id, alerts[0], render(doc), claimed[0].subscriber, attempt, doc=doc,
-                           parts_done=parts_done), bad
+            c = claimed[0]
+            first = alerts[0].version <= 1 or not self.store.earlier_version(c.story_id, c.subscriber, c.channel,
+                                                                              c.version)
+            doc: Doc = alert_doc(alerts[0], self.outlet_names, first=first)
+            return Message(c.id, alerts[0], render(doc), c.subscriber, attempt, doc=doc, parts_done=parts_done,
+                           first=first), bad
         period = self.period_label(subscriber, batch)
         doc = digest_doc(alerts, self.outlet_names, period)
         newest = max(alerts, key=lambda a: (a.updated_at or "", a.version))

@@ -44,6 +44,13 @@ class Message:
     parts_done: int = 0
     #: a digest's period, in words
     period: str | None = None
+    #: the first message of this story to this subscriber's channel (None: its version says, v1 is): a v2 can be
+    #: the first a subscriber gets, when v1 was under their min_score or from an outlet they do not follow
+    first: bool | None = None
+
+    @property
+    def is_new(self) -> bool:
+        return self.first if self.first is not None else self.alert.version <= 1
     #: time.monotonic() after which no further part of a split message is started in this attempt: the claim's
     #: lease must outlast the last part sent, or another notifier (sharing the outbox) sends it again
     start_parts_until: float | None = None
@@ -62,7 +69,7 @@ class Message:
             return self.doc
         if self.alerts:
             return digest_doc(self.alerts, period=self.period or "")
-        return alert_doc(self.alert)
+        return alert_doc(self.alert, first=self.first)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ Each POST carries
   part of the subscriber's `whsec_...` secret and body the exact bytes sent.
 
 Receivers check it with `verify()` (or any Standard Webhooks library). The body is the alert's fields (`kind`,
-`schema_version`, `id`, `rule`, `story_id`, `version`, `articles`, ...) plus `type` ("alert.new" for version 1,
+`schema_version`, `id`, `rule`, `story_id`, `version`, `articles`, ...) plus `type` ("alert.new" for version 1, or the first version this subscriber gets,
 "alert.updated" after), `subscriber`, `delivery_id` and `text` (the Bengali summary). A digest is one POST of
 `{"type": "alert.digest", "subscriber", "delivery_id", "period", "text", "alerts": [...]}`.
 
@@ -117,7 +117,7 @@ def payload(message: Message) -> dict[str, Any]:
         return {"type": "alert.digest", "subscriber": message.subscriber, "delivery_id": message.id,
                 "period": message.period, "text": message.text, "alerts": [a.to_dict() for a in message.alerts]}
     data = message.alert.to_dict()
-    data["type"] = "alert.new" if message.alert.version <= 1 else "alert.updated"
+    data["type"] = "alert.new" if message.is_new else "alert.updated"
     data["subscriber"] = message.subscriber
     data["delivery_id"] = message.id
     data["text"] = message.text

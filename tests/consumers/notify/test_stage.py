@@ -250,6 +250,25 @@ def test_filtering_by_rule_and_min_score(receiver_factory, subscriber_factory, a
     assert [r.payload["story_id"] for r in other.verified] == ["india"]
 
 
+def test_the_first_version_a_subscriber_gets_is_new_to_them(receiver_factory, subscriber_factory, alert_factory,
+                                                             make_stage):
+    """v1 under a subscriber's min_score, v2 over it: their first message about the story said 'update (version
+    2)' — alert.updated, হালনাগাদ — for a story they had never been told of."""
+    everyone, strict = receiver_factory().start(), receiver_factory().start()
+    stage = make_stage([subscriber_factory("all", everyone.url), subscriber_factory("strict", strict.url,
+                                                                                    min_score=0.8)])
+    stage.process(alert_factory("s", version=1, score=0.6))
+    stage.process(alert_factory("s", version=2, score=0.9))
+    stage.process(alert_factory("s", version=3, score=0.9))
+    assert [(r.payload["version"], r.payload["type"]) for r in everyone.verified] == [
+        (1, "alert.new"), (2, "alert.updated"), (3, "alert.updated")]
+    assert [(r.payload["version"], r.payload["type"]) for r in strict.verified] == [
+        (2, "alert.new"), (3, "alert.updated")]
+    assert "নতুন খবর" in strict.verified[0].payload["text"]
+    assert "হালনাগাদ (সংস্করণ" not in strict.verified[0].payload["text"]
+    assert "হালনাগাদ (সংস্করণ ২)" in everyone.verified[1].payload["text"]
+
+
 def test_subscribers_file_is_reloaded(tmp_path, receiver_factory, alert_factory, make_stage):
     a, b = receiver_factory().start(), receiver_factory().start()
     entry = "  - name: {name}\n    channels:\n      - type: webhook\n        url: {url}\n        secret: ${{SECRET}}\n"
