@@ -460,6 +460,19 @@ class OutboxStore:
 
         return self._write(work)
 
+    def prune(self, before: float) -> int:
+        """Delete the delivered and parked deliveries (and their attempt logs) whose last activity is older than
+        `before`: the outbox stays bounded over months. Pending ones are never deleted. Returns how many went."""
+        old = ("SELECT id FROM deliveries WHERE status IN (?, ?)"
+               " AND COALESCE(delivered_at, last_attempt_at, created_at) < ?")
+        args = (DELIVERED, PARKED, before)
+
+        def work(db: Any) -> int:
+            db.execute(f"DELETE FROM attempts WHERE delivery_id IN ({old})", args)
+            return db.execute(f"DELETE FROM deliveries WHERE id IN ({old})", args).rowcount
+
+        return self._write(work)
+
     def replay_parked(self, now: float, *, subscriber: str | None = None, story_id: str | None = None,
                       ids: Iterable[str] | None = None) -> int:
         """Make parked deliveries pending again (attempts reset, due now). Returns how many."""

@@ -47,6 +47,9 @@ from consumers.notify.subscriptions import ChannelConfig, Subscriber, Subscripti
 from consumers.notify.text import Doc, alert_doc, bn_digits, digest_doc, parse_time, render
 
 log = logging.getLogger(__name__)
+#: delivered and parked deliveries are kept this long (seconds), then deleted: longer than the stories stage's 30 days
+#: in which it can emit an alert again, so a redelivered alert still finds its delivery and is not sent twice
+KEEP = 90 * 24 * 3600.0
 
 OUTCOMES = ("delivered", "retry", "failed", "parked")
 LEASE_MARGIN = 30.0  # seconds beyond the channel timeout before another dispatcher may retake a claimed delivery
@@ -111,10 +114,12 @@ class DeliveryWorker:
         outlet_names: Mapping[str, str] | None = None,
         immediate_wait: float = 2.0,
         owns_store: bool = False,
+        keep: float = KEEP,
     ):
         """`channels` maps a channel type to its sender (default: every built-in). `clock` drives scheduling
         (backoff, leases, ages); senders keep their own wall clock for signatures. A delivery is parked when a
-        retryable attempt fails and it has had `max_attempts` attempts or is older than `max_age` seconds."""
+        retryable attempt fails and it has had `max_attempts` attempts or is older than `max_age` seconds.
+        Delivered and parked deliveries are deleted `keep` seconds after their last activity (checked hourly)."""
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         self.subscriptions = subscriptions
@@ -128,6 +133,8 @@ class DeliveryWorker:
         self.rng = rng or random.Random()
         self.immediate_wait = immediate_wait
         self.owns_store = owns_store
+        self.keep = keep
+        self._pruned_at: float | None = None
         self._outlet_names = dict(outlet_names) if outlet_names is not None else None
         self._dispatch_lock = threading.Lock()
         self._dispatcher: Dispatcher | None = None
@@ -239,6 +246,7 @@ class DeliveryWorker:
     def _dispatch(self, result: DispatchResult, limit: int | None,
                   groups: Collection[tuple[str, str, str]] | None) -> None:
         self.subscriptions.maybe_reload()
+        self._prune()
         self._released = set()
         self._sweep(result, limit, groups)
         released, self._released = self._released, set()
@@ -248,6 +256,18 @@ class DeliveryWorker:
             self._sweep(result, limit, None, destinations=released)
         else:  # an immediate send (deliver_new): the worker's thread sends the rest
             self.wake()
+
+    def _prune(self) -> None:
+        """At most hourly: forget what was delivered or parked `keep` ago (the stories stage re-emits an alert for
+        at most its own 30 days, so a redelivery is still recognised)."""
+        now = self.clock()
+        if self._pruned_at is not None and now - self._pruned_at < 3600:
+            return
+        self._pruned_at = now
+        gone = self.store.prune(now - self.keep)
+        if gone:
+            log.info("notify: %d delivered or parked deliveries older than %d days deleted from the outbox", gone,
+                     self.keep // 86400)
 
     def _sweep(self, result: DispatchResult, limit: int | None, groups: Collection[tuple[str, str, str]] | None,
                destinations: Collection[tuple[str, str]] | None = None) -> None:

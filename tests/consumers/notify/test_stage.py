@@ -361,6 +361,19 @@ def test_an_older_version_after_a_newer_one_is_not_sent(receiver, subscriber_fac
     assert [r.payload["version"] for r in receiver.verified] == [1, 3]
 
 
+def test_the_worker_prunes_the_outbox_and_a_redelivered_alert_within_keep_is_still_not_sent_twice(
+        receiver, subscriber_factory, alert_factory, make_stage, clock):
+    stage = make_stage([subscriber_factory("desk", receiver.url)])
+    stage.process(alert_factory("old"))
+    clock.advance(89 * 86400)
+    stage.process(alert_factory("old"))  # redelivered within the 90 days: recognised
+    assert len(receiver.verified) == 1
+    clock.advance(2 * 86400)
+    stage.process(alert_factory("new"))  # the next pass deletes the 91-day-old delivery
+    assert stage.store.counts()["delivered"] == 1
+    assert [r.payload["story_id"] for r in receiver.verified] == ["old", "new"]
+
+
 def test_dispatcher_thread_and_concurrent_processing_send_each_once(receiver, subscriber_factory, alert_factory,
                                                                      db):
     receiver.respond(503, times=5)
