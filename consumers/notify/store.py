@@ -112,9 +112,12 @@ _LEASE_FREE = "(lease_until IS NULL OR lease_until<=?)"
 T = TypeVar("T")
 
 
-def batch_id(subscriber: str, channel: str, batch: str) -> str:
-    """The idempotency key of one digest message (webhook-id, Message-ID): stable for the same batch."""
-    raw = "\x1f".join(("digest", subscriber, channel, batch)).encode("utf-8")
+def batch_id(subscriber: str, channel: str, batch: str, delivery_ids: Iterable[str]) -> str:
+    """The idempotency key of one digest message (webhook-id, Message-ID): stable for the same deliveries of a
+    batch, so a resend after a lost answer is dropped by the receiver. The deliveries are part of it: a delivery
+    that joined its period's batch after the batch was sent (its enqueue read the clock before the period ended
+    and committed after) goes out on its own, and under the batch's id alone the receiver dropped it as a repeat."""
+    raw = "\x1f".join(("digest", subscriber, channel, batch, *sorted(delivery_ids))).encode("utf-8")
     return "msg_" + hashlib.sha256(raw).hexdigest()[:32]
 
 

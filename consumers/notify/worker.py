@@ -12,7 +12,7 @@ destination's Retry-After); nothing here raises to the stage.
 
 Quiet hours and digests (schedule.py): a delivery that comes due while quiet hours have begun (a retry, a changed
 configuration) is deferred to their end without an attempt; a digest batch is claimed and sent as one message
-(id `batch_id(subscriber, channel, batch)`) at its period's end. Feed (atom) channels are never held.
+(id `batch_id(subscriber, channel, batch, its deliveries)`) at its period's end. Feed (atom) channels are never held.
 
 Recovery after an outage: when an attempt to a destination (subscriber, channel) gets through, the outbox makes
 its other deliveries that wait on a retry backoff after the endpoint was away (no answer, or 502/503/504) due
@@ -355,7 +355,7 @@ class DeliveryWorker:
         period = self.period_label(subscriber, batch)
         doc = digest_doc(alerts, self.outlet_names, period)
         newest = max(alerts, key=lambda a: (a.updated_at or "", a.version))
-        mid = batch_id(claimed[0].subscriber, claimed[0].channel, batch)
+        mid = batch_id(claimed[0].subscriber, claimed[0].channel, batch, [c.id for c in claimed])
         return Message(mid, newest, render(doc), claimed[0].subscriber, attempt, alerts=tuple(alerts), doc=doc,
                        parts_done=parts_done, period=period), bad
 

@@ -170,6 +170,24 @@ def test_hourly_digest_is_one_message_per_period_even_across_a_restart(receiver,
     assert receiver.ids()[0] != receiver.ids()[1]
 
 
+def test_a_delivery_that_joins_its_batch_after_it_was_sent_goes_out_under_an_id_of_its_own(
+        receiver, alert_factory, start_stage, clock, at_dhaka):
+    """The stage reads the clock before its enqueue commits: 'b', read at 10:59:59.8, joined the 11:00 batch after
+    the worker had sent it at 11:00:00.5. It then went out alone under the batch's id, and receivers that drop a
+    repeated webhook-id dropped it: a lost alert."""
+    stage = start_stage(subscribers(receiver.url, mode="digest", digest="hourly"))
+    clock.now = at_dhaka(2026, 3, 1, 10, 30)
+    stage.process(alert_factory("a"))
+    clock.now = at_dhaka(2026, 3, 1, 11, 0) + 0.5
+    stage.delivery.dispatch_due()
+    clock.now = at_dhaka(2026, 3, 1, 11, 0) - 0.2  # the late enqueue's clock reading
+    stage.process(alert_factory("b"))
+    clock.now = at_dhaka(2026, 3, 1, 11, 0) + 2
+    stage.delivery.dispatch_due()
+    assert [[a["story_id"] for a in r.payload["alerts"]] for r in receiver.verified] == [["a"], ["b"]]
+    assert len(set(receiver.ids())) == 2
+
+
 def test_a_failed_digest_is_retried_whole_with_the_same_id(receiver, alert_factory, start_stage, clock, at_dhaka):
     receiver.respond(429, {"Retry-After": "90"})
     clock.now = at_dhaka(2026, 3, 1, 7, 30)
