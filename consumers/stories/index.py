@@ -31,6 +31,7 @@ import re
 import sqlite3
 import threading
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable
@@ -141,7 +142,7 @@ class Features:
         if not self.event and len(set(self.event_words)) >= EVENT_MIN_WORDS:  # fewer: rule 5 does not match it
             self.event = event_profile(self.event_words)
 
-    @property
+    @cached_property
     def when(self) -> datetime | None:
         """When it was published, or else when the crawler found it — a page without a date is found within a poll
         of being published, unless it is an old page found late: then the dates its text writes are all far from
@@ -345,7 +346,6 @@ class StoryIndex:
         self.lsh = MinHashLSH(threshold=near_dup, num_perm=NUM_PERM)
         self.features: dict[str, Features] = {}
         self.story_of: dict[str, str] = {}
-        self.by_url: dict[str, set[str]] = {}
         self.added: dict[str, str] = {}  # key -> added_at (ISO, UTC), for expiry
         self._pruned_at: datetime | None = None
         # memory holds the articles seen since this (the last expiry's cutoff); older ones only the database
@@ -365,7 +365,6 @@ class StoryIndex:
         self.features[f.key] = f
         self.added[f.key] = added_at
         self.story_of[f.key] = story_id
-        self.by_url.setdefault(f.canonical_url, set()).add(f.key)
         if f.minhash is not None and f.key not in self.lsh:
             self.lsh.insert(f.key, f.minhash)
 
@@ -382,14 +381,8 @@ class StoryIndex:
             del self.added[key]
             f = self.features.pop(key, None)
             self.story_of.pop(key, None)
-            if f is not None:
-                urls = self.by_url.get(f.canonical_url)
-                if urls is not None:
-                    urls.discard(key)
-                    if not urls:
-                        del self.by_url[f.canonical_url]
-                if f.minhash is not None and key in self.lsh:
-                    self.lsh.remove(key)
+            if f is not None and f.minhash is not None and key in self.lsh:
+                self.lsh.remove(key)
         if self._pruned_at is None or now - self._pruned_at >= timedelta(hours=1):
             self._pruned_at = now
             old = _utc_iso(now - self.keep)
@@ -434,10 +427,7 @@ class StoryIndex:
         """The story this article belongs to, and why (or None): among the articles in memory, then, for an
         article published before them (a backlog, a new outlet's archive, an edit found days later), among the
         stored articles seen in its window."""
-        # same URL, new content: the story it was in (memory, else the database: an edit can come days later)
-        for key in sorted(self.by_url.get(f.canonical_url, ())):
-            if key != f.key:
-                return self.story_of[key], "same url, new content"
+        # same URL, new content: the story it was in (the database: an edit can come after memory forgot it)
         row = self.db.execute("SELECT a.story_id FROM articles a JOIN stories s ON s.story_id = a.story_id"
                               " WHERE a.canonical_url = ? AND a.key != ? AND s.rule = ? ORDER BY a.added_at LIMIT 1",
                               (f.canonical_url, f.key, self.rule)).fetchone()
@@ -518,11 +508,9 @@ class StoryIndex:
         joins articles of t ± window, and those were seen from t - window on (a day more for an outlet's clock);
         memory holds those seen since the last expiry's horizon. None when its window is all in memory."""
         t = f.when
-        if t is None or self._horizon is None:
-            return {}, {}
+        if t is None or self._horizon is None or t - self.window >= self._horizon:
+            return {}, {}  # every article of its window was seen since the horizon: memory has them (the hot path)
         since = t - self.window - timedelta(days=1)
-        if since >= self._horizon:
-            return {}, {}
         rows = self.db.execute(
             _ARTICLE_ROWS + " WHERE s.rule = ? AND a.added_at >= ? AND a.added_at < ? ORDER BY a.added_at"
             " LIMIT ?", (self.rule, _utc_iso(since), _utc_iso(self._horizon), STORED_CANDIDATES)).fetchall()
