@@ -62,10 +62,11 @@ def fingerprint_v3(page: Page | bytes | str, outlet) -> str | None:
         return None
     try:
         page = _page(page)
-        if not selectors.lexbor_reads(outlet):
-            return fingerprint(page, outlet)
-        if not page.read_with(outlet) and page.too_deep:  # too big for lexbor: the same reading on lxml, if whole
-            return None
+        if not page.read_with(outlet):
+            if not selectors.lexbor_reads(outlet):
+                return fingerprint(page, outlet)
+            if page.too_deep:  # too big for lexbor: the same reading on lxml, if whole
+                return None
         return _digest_of(page, outlet, FINGERPRINT_V3)
     except Exception:  # noqa: BLE001 - not HTML we can read: no fingerprint, as v2
         return None

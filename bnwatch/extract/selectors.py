@@ -28,6 +28,12 @@ from .text import clean, element_text
 _TRANSLATOR = HTMLTranslator()
 _NAMESPACES = dict(Selector._default_namespaces)
 _TEXT = re.compile(r"::text\b")
+
+
+@functools.lru_cache(maxsize=4096)
+def _without_text(css: str) -> str:
+    """The selector without `::text` (texts and elements read an element's text themselves); once per selector."""
+    return _TEXT.sub("", css)
 _PSEUDO = re.compile(r"::(?:text|attr\(([^)]*)\))\s*$")
 
 
@@ -62,26 +68,16 @@ def lexbor_accepts(css: str) -> bool:
 def lexbor_reads(outlet) -> bool:
     """Whether every selector and drop rule of `outlet` is one both engines know: only then is its page read on a
     lexbor tree (a mixed reading would drop chrome on one tree and read the body from another; and a page too big
-    for lexbor is read on lxml, which must then mean the same). Remembered per outlet object."""
-    known = _READS.get(id(outlet))
-    if known is not None and known[0] is outlet:
-        return known[1]
+    for lexbor is read on lxml, which must then mean the same). Each selector's answer is cached."""
     values = [v for v in (outlet.selectors or {}).values() if v] + list(outlet.drop or ())
-    reads = all(lexbor_accepts(v) and lxml_accepts(v) for v in values)
-    if len(_READS) > 4096:  # outlets are few; objects made by tests are not
-        _READS.clear()
-    _READS[id(outlet)] = (outlet, reads)  # the object is kept: its id cannot be reused while it is remembered
-    return reads
-
-
-_READS: dict[int, tuple[object, bool]] = {}
+    return all(lexbor_accepts(v) and lxml_accepts(v) for v in values)
 
 
 @functools.lru_cache(maxsize=4096)
 def lxml_accepts(css: str) -> bool:
     """Whether parsel's translator takes the selector (lexbor knows some cssselect does not, e.g. `:any-link`)."""
     try:
-        compiled(_TEXT.sub("", css) if "::attr(" not in css else css)
+        compiled(_without_text(css) if "::attr(" not in css else css)
     except Exception:  # noqa: BLE001
         return False
     return True
@@ -107,7 +103,7 @@ def texts(root, css: str | None) -> list[str]:
     try:
         if "::attr(" in css:
             return [v for v in (clean(x) for x in nodes(root, css)) if v]
-        found = nodes(root, _TEXT.sub("", css))
+        found = nodes(root, _without_text(css))
     except Exception:  # noqa: BLE001 - a bad selector in a data file must not kill the page
         return []
     values = [clean(n) if isinstance(n, str) else element_text(n) for n in found]
@@ -123,7 +119,7 @@ def elements(root, css: str | None) -> list:
     if not css:
         return []
     try:
-        return [n for n in nodes(root, _TEXT.sub("", css)) if not isinstance(n, str)]
+        return [n for n in nodes(root, _without_text(css)) if not isinstance(n, str)]
     except Exception:  # noqa: BLE001
         return []
 

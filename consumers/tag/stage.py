@@ -39,21 +39,14 @@ class TagStage:
         sides = frozenset(c.side for c in self.matcher.gazetteer.concepts.values()) - {"OTHER"}
         self._skip_unless = sides if not include_other and all(
             type(r) is RelationRule and (r.a | r.b) <= sides for r in self.rules) else None
-        self._nothing: dict[str | None, list[dict]] = {}  # outlet -> the rules' results for such an article
 
     def process(self, record: Record) -> list[Record]:
         if not isinstance(record, Article):
             raise TypeError(f"tag: expected an Article, got {type(record).__name__}")
         if self._skip_unless is not None and not self.matcher.mentions_any(record.title, list(record.paragraphs),
                                                                          self._skip_unless):
-            # the rules' results on an empty tag depend only on the outlet (a rule may watch some outlets only)
-            rules = self._nothing.get(record.outlet)
-            if rules is None:
-                rules = [r.to_dict() for r in evaluate_all(self.rules, TagResult([], [], [], []), record.outlet)]
-                if len(self._nothing) < 4096:
-                    self._nothing[record.outlet] = rules
-            fresh = [{**r, "evidence": list(r["evidence"])} for r in rules]  # RuleResult.to_dict's one list
-            return [dataclasses.replace(record, entities=[], rules=fresh)]
+            rules = [r.to_dict() for r in evaluate_all(self.rules, TagResult([], [], [], []), record.outlet)]
+            return [dataclasses.replace(record, entities=[], rules=rules)]
         tag = self.matcher.tag(record.title, list(record.paragraphs))
         results = evaluate_all(self.rules, tag, record.outlet)
         entities = [e.to_dict() for e in tag.entities if self.include_other or e.side != "OTHER"]
