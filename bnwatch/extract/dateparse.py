@@ -216,7 +216,7 @@ def _find_times(text: str, dates: list[_Found]) -> list[_Found]:
         if any(not (e <= f.start or s >= f.end) for f in dates):
             continue
         marker = m.group("post") or m.group("pre")
-        hour = _fix_hour(int(m.group("h")), marker.strip().lower() if marker else None)
+        hour = _fix_hour(int(m.group("h")), marker.strip() if marker else None)
         try:
             t = time(hour, int(m.group("m")), int(m.group("s") or 0))
         except ValueError:
@@ -257,7 +257,7 @@ def _segment_dates(seg: str, tz: tzinfo, fetched_at: datetime | None) -> list[da
         if m:
             n = m.group("n")
             n_val = int(n) if n.isdigit() else _WORD_NUMBERS.get(n, 1)
-            unit = m.group("unit").lower()
+            unit = m.group("unit")
             secs = next((v for k, v in _UNIT_SECONDS.items() if unit.startswith(k)), 60)
             results.append((m.start(), now - timedelta(seconds=n_val * secs)))
         elif _JUST_NOW.search(seg):
@@ -364,7 +364,7 @@ def parse_dateline(text: str, tz: str | tzinfo | None = DEFAULT_TZ, *, fetched_a
     pos, label = 0, None
     for m in _LABEL_RE.finditer(line):
         segments.append((label, line[pos:m.start()]))
-        label = "updated" if m.group("label").lower() in _UPDATED_SET else "published"
+        label = "updated" if m.group("label") in _UPDATED_SET else "published"
         pos = m.end()
     segments.append((label, line[pos:]))
     published = updated = None

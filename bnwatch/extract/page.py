@@ -21,7 +21,7 @@ from bnwatch.html_depth import MAX_DEPTH, deeper_than
 from . import selectors, structured
 from .bijoy import BIJOY_CONVERTED, convert_bijoy_html, looks_like_bijoy_page
 from .decode import DecodeResult, decode_html
-from .text import clean
+from .text import clean, string_value
 from .verdicts import CHALLENGE, NO_TEXT, TOO_DEEP, UNDECODABLE, NotAnArticle, page_verdict
 
 
@@ -143,9 +143,8 @@ class Page:
     def all_text(self) -> str:
         """The text of the whole tree (comments excluded), for cheap "can this XPath match at all?" tests: the
         tree only ever loses elements (drop), so it stays a superset of what any later query sees."""
-        if self.on_lexbor:
-            return self.lexbor.root.text(deep=True) if self.lexbor.root is not None else ""
-        return self.root.xpath("string()")
+        root = self._selector_root
+        return string_value(root) if root is not None else ""
 
     def xpath(self, expr: str, node=None) -> list:
         """Elements (or strings) an XPath expression gives; compiled once per expression."""
