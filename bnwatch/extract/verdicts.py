@@ -67,58 +67,50 @@ _ERROR_TITLE = re.compile(
 _TAGS = re.compile(r"<[^>]+>")
 
 
-def _page_title(head_lower: str) -> str | None:
-    start = head_lower.find("<title")
-    if start < 0:
-        return None
-    start = head_lower.find(">", start)
-    end = head_lower.find("</title>", start)
-    return head_lower[start + 1:end] if start >= 0 and end > start else None
+#: a page's <title> (ASCII letters of the tag in either case; spelled out: with re.I the engine cannot jump to each '<')
+_TITLE = re.compile(r"<[tT][iI][tT][lL][eE][^>]*>(.*?)</[tT][iI][tT][lL][eE]>", re.S)
 
 
-def challenge_kind(head_lower: str, status: int = 200) -> str | None:
-    """The kind of challenge/block interstitial (CHALLENGE_TITLES, CHALLENGE_MARKERS) the lower-cased head of a
-    page shows, or None. Plain substring tests: this runs on every page."""
-    title = _page_title(head_lower)
+def _page_title(head: str) -> str | None:
+    """The lower-cased <title> text of the head of a page, or None."""
+    m = _TITLE.search(head)
+    return m.group(1).lower() if m else None
+
+
+def challenge_kind(head: str, status: int = 200) -> str | None:
+    """The kind of challenge/block interstitial (CHALLENGE_TITLES, CHALLENGE_MARKERS) the head of a page (in any
+    case) shows, or None. This runs on every page and every response: the title alone, and the markers only on a
+    page without <article> (or a blocked status), found first by a prefilter on the head's ASCII characters, so the
+    head is lower-cased only when one could be there. (Dropping the other characters can only join pieces into a
+    false hit, which the check on the lower-cased head rejects; a marker spelt with the Kelvin sign, which
+    str.lower() turns into 'k', is not one.)"""
+    title = _page_title(head)
     if title is not None:
         for pattern, kind in CHALLENGE_TITLES:
             if pattern.match(title):
                 return kind
-    if status not in _BLOCK_STATUSES and "<article" in head_lower:
+    blocked = status in _BLOCK_STATUSES
+    if not blocked and ("<article" in head or "<ARTICLE" in head):
         return None  # what a marker proves needs a page without <article> (below): skip the scans
+    ascii_head = head.encode("ascii", "ignore").lower()
+    if not any(marker in ascii_head for marker in _MARKER_BYTES):
+        return None
+    lower = head.lower()
     for marker, kind in CHALLENGE_MARKERS:
-        if marker in head_lower:
-            if status in _BLOCK_STATUSES or ("<article" not in head_lower
-                                             and len(_TAGS.sub("", head_lower)) < 30000):
+        if marker in lower:
+            if blocked or ("<article" not in lower and len(_TAGS.sub("", lower)) < 30000):
                 return kind
             return None
     return None
 
 
-#: what _page_title reads, on text not lower-cased (ASCII letters in either case, as .lower() then find() matched
-#: them; spelled out: with re.I the engine cannot jump to each '<')
-_TITLE = re.compile(r"<[tT][iI][tT][lL][eE][^>]*>(.*?)</[tT][iI][tT][lL][eE]>", re.S)
-
-
 def page_verdict(html: str) -> str | None:
     """CHALLENGE for a bot interstitial, ERROR_PAGE for a 403/404/5xx wall (by its <title>), else None. Looks only
-    at the head of the page. What challenge_kind reads, without lower-casing the head of every page: the title
-    alone, and the markers only on a page without <article> (the only pages where they count)."""
+    at the head of the page."""
     head = html[:60000]
-    m = _TITLE.search(head)
-    title = m.group(1).lower() if m else None
-    if title is not None and any(pattern.match(title) for pattern, _kind in CHALLENGE_TITLES):
+    if challenge_kind(head):
         return CHALLENGE
-    if "<article" not in head and "<ARTICLE" not in head:
-        # the markers are ASCII: a prefilter on the head's ASCII characters, lower-cased (dropping the others can
-        # only join pieces into a false hit, which challenge_kind then rejects), before lower-casing all of it.
-        # (A marker spelt with the Kelvin sign, which str.lower() turns into 'k', is no longer one.)
-        ascii_head = head.encode("ascii", "ignore").lower()
-        for marker in _MARKER_BYTES:
-            if marker in ascii_head:
-                if challenge_kind(head.lower()):
-                    return CHALLENGE
-                break
+    title = _page_title(head)
     if title is not None and _ERROR_TITLE.match(title):
         return ERROR_PAGE
     return None
@@ -127,11 +119,11 @@ def page_verdict(html: str) -> str | None:
 def response_challenge(status: int, body: bytes) -> str | None:
     """Why an HTTP response is a challenge/block page (a kind from the lists above, "access-denied" or
     "http-<status>"), or None if it looks like a real page. For the crawler, before any decoding."""
-    head = body[:65536].decode("utf-8", "ignore").lower()
+    head = body[:65536].decode("utf-8", "ignore")
     kind = challenge_kind(head, status)
     if kind:
         return kind
-    if status in _BLOCK_STATUSES and "access denied" in head:
+    if status in _BLOCK_STATUSES and "access denied" in head.lower():
         return "access-denied"
     if status in (401, 403, 429):
         return f"http-{status}"
